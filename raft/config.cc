@@ -4,9 +4,11 @@ namespace raftkv::raft {
 
 Status Config::Validate() const {
   if (id == 0) return Status::InvalidArgument("raft config: id must be non-zero");
-  if (heartbeat_tick <= 0) return Status::InvalidArgument("raft config: heartbeat_tick must be > 0");
+  if (heartbeat_tick <= 0)
+    return Status::InvalidArgument("raft config: heartbeat_tick must be > 0");
   if (election_tick <= heartbeat_tick) {
-    return Status::InvalidArgument("raft config: election_tick must be greater than heartbeat_tick");
+    return Status::InvalidArgument(
+        "raft config: election_tick must be greater than heartbeat_tick");
   }
   if (storage == nullptr) return Status::InvalidArgument("raft config: storage is required");
   if (max_inflight_msgs <= 0) {

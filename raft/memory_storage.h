@@ -31,7 +31,8 @@ class MemoryStorage : public LogStorage {
   Status ApplySnapshot(const raftpb::Snapshot& snapshot);
   // Records a snapshot of the state machine at `index` (which must be in the log).
   Status CreateSnapshot(uint64_t index, const raftpb::ConfState& conf_state, std::string data);
-  // Discards entries below `compact_index`. Error if compact_index > LastIndex().
+  // Discards entries up to and including `compact_index`, which becomes the new first-minus-one
+  // point (FirstIndex() == compact_index + 1). Error if compact_index is beyond the snapshot.
   Status Compact(uint64_t compact_index);
   // Sets the membership reported by GetInitialState (the server records it on conf change).
   void SetConfState(const raftpb::ConfState& cs) { conf_state_ = cs; }

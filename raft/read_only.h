@@ -15,9 +15,9 @@ namespace raftkv::raft {
 
 // One read waiting for confirmation.
 struct PendingRead {
-  uint64_t from = 0;  // The member that asked (this node for a local read).
-  std::string ctx;    // The caller's request context.
-  uint64_t index = 0; // Commit index when the read arrived.
+  uint64_t from = 0;   // The member that asked (this node for a local read).
+  std::string ctx;     // The caller's request context.
+  uint64_t index = 0;  // Commit index when the read arrived.
 };
 
 class ReadOnlyQueue {

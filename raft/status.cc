@@ -4,17 +4,28 @@ namespace raftkv {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "InvalidArgument";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kCompacted: return "Compacted";
-    case StatusCode::kUnavailable: return "Unavailable";
-    case StatusCode::kSnapshotTemporarilyUnavailable: return "SnapshotTemporarilyUnavailable";
-    case StatusCode::kProposalDropped: return "ProposalDropped";
-    case StatusCode::kFailedPrecondition: return "FailedPrecondition";
-    case StatusCode::kCorruption: return "Corruption";
-    case StatusCode::kIOError: return "IOError";
-    case StatusCode::kInternal: return "Internal";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case StatusCode::kNotFound:
+      return "NotFound";
+    case StatusCode::kCompacted:
+      return "Compacted";
+    case StatusCode::kUnavailable:
+      return "Unavailable";
+    case StatusCode::kSnapshotTemporarilyUnavailable:
+      return "SnapshotTemporarilyUnavailable";
+    case StatusCode::kProposalDropped:
+      return "ProposalDropped";
+    case StatusCode::kFailedPrecondition:
+      return "FailedPrecondition";
+    case StatusCode::kCorruption:
+      return "Corruption";
+    case StatusCode::kIOError:
+      return "IOError";
+    case StatusCode::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }

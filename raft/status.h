@@ -16,16 +16,16 @@ namespace raftkv {
 // What went wrong, coarse enough for a caller to branch on.
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // The caller (a client or a peer) sent something malformed.
-  kNotFound,           // The thing asked for does not exist.
-  kCompacted,          // Raft log: the entry was compacted away (send a snapshot instead).
-  kUnavailable,        // Raft log: the entry is not (yet) in the log.
+  kInvalidArgument,  // The caller (a client or a peer) sent something malformed.
+  kNotFound,         // The thing asked for does not exist.
+  kCompacted,        // Raft log: the entry was compacted away (send a snapshot instead).
+  kUnavailable,      // Raft log: the entry is not (yet) in the log.
   kSnapshotTemporarilyUnavailable,  // No snapshot can be produced right now; retry later.
-  kProposalDropped,    // The core refused a proposal (no leader, transfer in progress, ...).
-  kFailedPrecondition, // The request is valid but the state does not allow it now.
-  kCorruption,         // Persistent data is damaged or inconsistent.
-  kIOError,            // The operating system or the disk failed.
-  kInternal,           // A bug: an invariant of raftkv itself does not hold.
+  kProposalDropped,     // The core refused a proposal (no leader, transfer in progress, ...).
+  kFailedPrecondition,  // The request is valid but the state does not allow it now.
+  kCorruption,          // Persistent data is damaged or inconsistent.
+  kIOError,             // The operating system or the disk failed.
+  kInternal,            // A bug: an invariant of raftkv itself does not hold.
 };
 
 // Human-readable name of a code, e.g. "Compacted".
@@ -38,14 +38,18 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status Compacted(std::string m) { return {StatusCode::kCompacted, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status SnapshotTemporarilyUnavailable(std::string m) {
     return {StatusCode::kSnapshotTemporarilyUnavailable, std::move(m)};
   }
-  static Status ProposalDropped(std::string m) { return {StatusCode::kProposalDropped, std::move(m)}; }
+  static Status ProposalDropped(std::string m) {
+    return {StatusCode::kProposalDropped, std::move(m)};
+  }
   static Status FailedPrecondition(std::string m) {
     return {StatusCode::kFailedPrecondition, std::move(m)};
   }
@@ -74,7 +78,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "StatusOr built from an ok Status has no value");
     if (status_.ok()) status_ = Status::Internal("StatusOr built from an ok Status");
@@ -99,8 +103,8 @@ class [[nodiscard]] StatusOr {
 }  // namespace raftkv
 
 // Returns from the enclosing function if `expr` yields a non-ok Status.
-#define RAFTKV_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::raftkv::Status raftkv_status_ = (expr); \
+#define RAFTKV_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::raftkv::Status raftkv_status_ = (expr);        \
     if (!raftkv_status_.ok()) return raftkv_status_; \
   } while (0)
