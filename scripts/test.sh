@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything, and runs every test: first the normal build
+# (RelWithDebInfo), then the core and simulator tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (Debug, with the core's invariant checks after every input).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+jobs="${RAFTKV_JOBS:-2}"
+
+echo "== build (RelWithDebInfo) =="
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build -j"$jobs"
+echo "== tests (RelWithDebInfo) =="
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== build (Debug, ASan + UBSan) =="
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRAFTKV_SANITIZE=ON \
+  -DRAFTKV_BUILD_BENCHMARKS=OFF >/dev/null
+ninja -C build-asan -j"$jobs" raft_tests sim_tests raft_sim
+echo "== core and simulator tests (ASan + UBSan) =="
+ctest --test-dir build-asan -L core --output-on-failure -j"$jobs"
