@@ -193,7 +193,9 @@ void Core::HandleAppendResponse(const raftpb::Message& m) {
     }
     return;
   }
-  if (!pr->MaybeUpdate(m.index())) return;
+  // An acknowledgement that raises nothing still answers a probe when it confirms the match.
+  bool confirms_probe = pr->state == ProgressState::kProbe && pr->match == m.index();
+  if (!pr->MaybeUpdate(m.index()) && !confirms_probe) return;
   switch (pr->state) {
     case ProgressState::kProbe:
       pr->BecomeReplicate();
