@@ -37,6 +37,16 @@ Status ValidateEntries(const raftpb::Message& m) {
       return Status::InvalidArgument("entry has an unknown type");
     }
   }
+  if (m.type() == raftpb::MSG_SNAPSHOT) {
+    const raftpb::SnapshotMetadata& md = m.snapshot().metadata();
+    if (md.index() == 0 || md.term() == 0) {
+      return Status::InvalidArgument("snapshot without an index or term");
+    }
+    if (md.term() > m.term()) {
+      return Status::InvalidArgument("snapshot ends in term " + std::to_string(md.term()) +
+                                     ", above the sender's term " + std::to_string(m.term()));
+    }
+  }
   if (m.type() == raftpb::MSG_APPEND && m.entries_size() > 0 &&
       m.entries(0).term() < m.log_term()) {
     return Status::InvalidArgument("append entry term is below the previous entry's term");

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "raft/bootstrap.h"
+
 namespace raftkv::raft {
 
 MemoryStorage::MemoryStorage() { entries_.emplace_back(); }  // dummy at index 0, term 0
@@ -40,6 +42,18 @@ StatusOr<std::vector<raftpb::Entry>> MemoryStorage::Entries(uint64_t lo, uint64_
 }
 
 StatusOr<raftpb::Snapshot> MemoryStorage::GetSnapshot() const { return snapshot_; }
+
+Status MemoryStorage::Bootstrap(const std::vector<uint64_t>& voters) {
+  if (LastIndex() != 0 || hard_state_.term() != 0) {
+    return Status::FailedPrecondition("bootstrap of a storage that is not empty");
+  }
+  StatusOr<BootstrapState> state = MakeBootstrapState(voters);
+  if (!state.ok()) return state.status();
+  RAFTKV_RETURN_IF_ERROR(Append(state->entries));
+  hard_state_ = state->hard_state;
+  conf_state_ = state->conf_state;
+  return Status::Ok();
+}
 
 Status MemoryStorage::Append(const std::vector<raftpb::Entry>& entries) {
   if (entries.empty()) return Status::Ok();

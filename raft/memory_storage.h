@@ -34,6 +34,10 @@ class MemoryStorage : public LogStorage {
   // Discards entries up to and including `compact_index`, which becomes the new first-minus-one
   // point (FirstIndex() == compact_index + 1). Error if compact_index is beyond the snapshot.
   Status Compact(uint64_t compact_index);
+  // Makes this storage a founding member of a new cluster of `voters` (see bootstrap.h): the
+  // founding configuration as committed log entries, the hard state and the ConfState. Error if
+  // the storage is not empty.
+  Status Bootstrap(const std::vector<uint64_t>& voters);
   // Sets the membership reported by GetInitialState (the server records it on conf change).
   void SetConfState(const raftpb::ConfState& cs) { conf_state_ = cs; }
 
