@@ -1,6 +1,7 @@
 #include "tests/sim/sim_driver.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include "tests/sim/sim_cluster.h"
@@ -12,6 +13,9 @@ namespace {
 constexpr int kKeys = 5;
 // Compaction keeps up to this many entries below the snapshot.
 constexpr uint64_t kMaxCompactionTail = 30;
+// Client writes in flight at once, and how long (in election timeouts) a client waits for one.
+constexpr size_t kMaxOutstandingWrites = 16;
+constexpr uint64_t kClientTimeoutTimeouts = 5;
 
 std::set<uint64_t> Members(const raftpb::ConfState& cs) {
   std::set<uint64_t> out(cs.voters().begin(), cs.voters().end());
@@ -63,8 +67,13 @@ class SimDriver {
     healed.duplicate = 0;
     c_->network().set_faults(healed);
     c_->network().HealPartitions();
+    const std::set<uint64_t> members = Members(c_->checker().LatestConf());
     for (const auto& [id, n] : c_->nodes()) {
-      if (!n->up() && !n->stopped()) n->Start();
+      if (n->stopped() && members.count(id) > 0) {
+        n->Revive();  // stopped after a removal, then added back (a delayed proposal)
+      } else if (!n->up()) {
+        n->Start();
+      }
     }
     const uint64_t start = Now();
     const uint64_t deadline = start + p_.liveness_timeouts * ElectionTimeoutUs();
@@ -119,19 +128,42 @@ class SimDriver {
     return applied >= conf.voters_size() / 2 + 1;
   }
 
-  // Stops (some) nodes once their removal has been applied somewhere.
+  // Stops (some) removed nodes, as an operator would once the removal is done. "Done" means a
+  // majority of the new configuration's voters durably know the removal is committed: the core
+  // switches membership when it applies a change, so if the last node that knew the removal was
+  // committed were stopped (e.g. the removed leader of a two-voter configuration), the survivors
+  // would wait for it forever -- a property of apply-time membership, not a bug to report.
   void WatchMembership() {
-    if (c_->checker().LatestConfIndex() == seen_conf_index_) return;
-    seen_conf_index_ = c_->checker().LatestConfIndex();
-    std::set<uint64_t> now = Members(c_->checker().LatestConf());
-    for (uint64_t id : known_members_) {
-      if (now.count(id) > 0 || !c_->rng().Chance(p_.stop_removed)) continue;
-      const uint64_t delay = c_->rng().Uniform(0, 2 * ElectionTimeoutUs());
-      c_->queue().After(delay, [this, id]() {
-        if (SimNode* n = c_->node(id)) n->Stop();
-      });
+    if (c_->checker().LatestConfIndex() != seen_conf_index_) {
+      seen_conf_index_ = c_->checker().LatestConfIndex();
+      std::set<uint64_t> now = Members(c_->checker().LatestConf());
+      for (uint64_t id : known_members_) {
+        if (now.count(id) == 0) removals_.push_back({id, seen_conf_index_});
+      }
+      known_members_ = std::move(now);
     }
-    known_members_ = std::move(now);
+    for (auto it = removals_.begin(); it != removals_.end();) {
+      const raftpb::ConfState& conf = c_->checker().ConfAt(it->index);
+      int durable = 0;
+      for (uint64_t v : conf.voters()) {
+        SimNode* n = c_->node(v);
+        if (n != nullptr && n->DurableCommit() >= it->index) ++durable;
+      }
+      if (durable < conf.voters_size() / 2 + 1) {
+        ++it;
+        continue;
+      }
+      if (c_->rng().Chance(p_.stop_removed)) {
+        const uint64_t id = it->id;
+        const uint64_t delay = c_->rng().Uniform(0, 2 * ElectionTimeoutUs());
+        c_->queue().After(delay, [this, id]() {
+          // Not if a delayed proposal has added it back in the meantime.
+          if (Members(c_->checker().LatestConf()).count(id) > 0) return;
+          if (SimNode* n = c_->node(id)) n->Stop();
+        });
+      }
+      it = removals_.erase(it);
+    }
   }
 
   // ---- Chaos actions
@@ -195,13 +227,24 @@ class SimDriver {
   std::string RandomKey() { return StrCat("k", c_->rng().Uniform(0, kKeys - 1)); }
 
   void DoPropose() {
+    // Clients wait for their writes (or give up after a timeout), so the backlog of unapplied
+    // writes stays bounded, as with real clients; an unbounded backlog over deliberately tiny
+    // flow-control windows would make any liveness bound meaningless.
+    while (
+        !outstanding_.empty() &&
+        (c_->checker().FirstAppliedIndex(outstanding_.front().id) ||
+         outstanding_.front().proposed_at + kClientTimeoutTimeouts * ElectionTimeoutUs() < Now())) {
+      outstanding_.pop_front();
+    }
+    if (outstanding_.size() >= kMaxOutstandingWrites) return;
     SimNode* n = RandomUpNode();
     if (n == nullptr) return;
     const uint64_t w = next_write_++;
-    Status st = n->Propose(Command{RandomKey(), StrCat("v", w), StrCat("w", w)});
+    const std::string id = StrCat("w", w);
+    Status st = n->Propose(Command{RandomKey(), StrCat("v", w), id});
     // A refused proposal is a normal outcome (no leader, transfer in progress); the checker only
     // relies on writes that were acknowledged.
-    st.IgnoreError();
+    if (st.ok()) outstanding_.push_back({id, Now()});
   }
 
   void DoRead() {
@@ -356,6 +399,19 @@ class SimDriver {
   // Members of the latest configuration seen, and its index (to spot removals).
   std::set<uint64_t> known_members_;
   uint64_t seen_conf_index_ = 0;
+  // A node removed from the configuration by the change at `index`, not yet considered for
+  // stopping.
+  struct Removal {
+    uint64_t id;
+    uint64_t index;
+  };
+  std::vector<Removal> removals_;
+  // Client writes proposed and not yet applied anywhere nor timed out, oldest first.
+  struct PendingWrite {
+    std::string id;
+    uint64_t proposed_at;
+  };
+  std::deque<PendingWrite> outstanding_;
 };
 
 }  // namespace

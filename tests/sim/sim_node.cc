@@ -20,6 +20,12 @@ SimNode::SimNode(uint64_t id, raftpb::ConfState bootstrap, NodeServices services
 
 void SimNode::TraceLine(const std::string& text) { s_.trace->Line(StrCat("n", id_, " ", text)); }
 
+uint64_t SimNode::DurableCommit() const {
+  const uint64_t snapshot_index = storage_.FirstIndex() - 1;
+  uint64_t commit = unsynced_write_ ? synced_hard_state_.commit() : storage_.hard_state().commit();
+  return std::max(commit, snapshot_index);
+}
+
 // ---- Lifecycle ---------------------------------------------------------------------------------
 
 void SimNode::Start() {
@@ -57,6 +63,9 @@ void SimNode::Start() {
   cfg.applied = snap_index;
   cfg.max_size_per_msg = p.max_size_per_msg;
   cfg.max_inflight_msgs = p.max_inflight_msgs;
+  cfg.max_committed_size_per_ready = p.max_committed_size_per_ready;
+  cfg.pre_vote = p.pre_vote;
+  cfg.check_quorum = p.check_quorum;
   cfg.seed = s_.rng->Next();
   StatusOr<std::unique_ptr<raft::Core>> core = raft::Core::Create(cfg);
   if (!core.ok()) {
@@ -124,7 +133,14 @@ void SimNode::Crash() {
 void SimNode::Stop() {
   Crash();
   stopped_ = true;
-  if (s_.trace->recording()) TraceLine("STOPPED for good");
+  if (s_.trace->recording()) TraceLine("STOPPED");
+}
+
+void SimNode::Revive() {
+  if (!stopped_) return;
+  stopped_ = false;
+  if (s_.trace->recording()) TraceLine("REVIVED");
+  Start();
 }
 
 // ---- Inputs ------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ class SimNode {
 
   uint64_t id() const { return id_; }
   bool up() const { return core_ != nullptr; }
-  // Stopped for good (removed from the cluster and shut down); never restarts.
+  // Stopped (removed from the cluster and shut down); Start() does nothing until Revive().
   bool stopped() const { return stopped_; }
   // Counts starts; events scheduled by one incarnation are ignored by the next.
   uint64_t incarnation() const { return incarnation_; }
@@ -65,6 +65,9 @@ class SimNode {
   raft::Core* core() const { return core_.get(); }
   const KvStateMachine& state_machine() const { return sm_; }
   const raft::MemoryStorage& storage() const { return storage_; }
+  // The highest index this node's disk records as committed in a way no crash can undo: the
+  // commit of the last synced hard state, or the snapshot index.
+  uint64_t DurableCommit() const;
   // The membership as of the state machine's applied index.
   const raftpb::ConfState& applied_conf() const { return applied_conf_; }
 
@@ -72,8 +75,11 @@ class SimNode {
   void Start();
   // Loses everything not on the disk. No-op when down.
   void Crash();
-  // Crashes and never restarts.
+  // Crashes and stays down (restarts are ignored) until Revive().
   void Stop();
+  // Undoes Stop() and starts the node from its disk (an operator brings back a member that the
+  // configuration names again, e.g. one re-added after its removal).
+  void Revive();
 
   // Inputs (no-ops returning ProposalDropped/Ok when the node is down). Each one is followed by
   // the checker's look at the core and, if a Ready is due, step A.

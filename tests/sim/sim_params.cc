@@ -11,6 +11,9 @@ SimParams SimParams::Draw(SimRandom& rng) {
   p.heartbeat_tick = rng.Chance(0.7) ? 1 : 2;
   p.max_size_per_msg = rng.Chance(0.3) ? 120 : (1 << 20);
   p.max_inflight_msgs = rng.Chance(0.3) ? 2 : 256;
+  p.max_committed_size_per_ready = rng.Chance(0.3) ? 100 : (64 << 20);
+  p.pre_vote = rng.Chance(0.8);
+  p.check_quorum = rng.Chance(0.8);
 
   const std::vector<double> drops = {0, 0.01, 0.05, 0.15};
   const std::vector<double> dups = {0, 0.02, 0.1};
@@ -24,6 +27,7 @@ SimParams SimParams::Draw(SimRandom& rng) {
   p.disk_max_latency_us = rng.Pick(disk);
   p.early_send = rng.Chance(0.5) ? 0.5 : 0;
   p.stop_removed = rng.Chance(0.5) ? 0.5 : 0;
+  if (!p.pre_vote || !p.check_quorum) p.stop_removed = 1;
   p.action_interval_us = rng.Uniform(1000, 8000);
 
   ActionWeights& w = p.weights;
@@ -39,12 +43,15 @@ SimParams SimParams::Draw(SimRandom& rng) {
 std::string SimParams::ToString() const {
   char buf[512];
   std::snprintf(buf, sizeof(buf),
-                "voters=%d hb=%d el=%d msg_size=%llu inflight=%d drop=%.2f dup=%.2f "
+                "voters=%d hb=%d el=%d msg_size=%llu inflight=%d apply_size=%llu pre_vote=%d "
+                "check_quorum=%d drop=%.2f dup=%.2f "
                 "delay=[%llu,%llu]us disk<=%lluus early_send=%.1f stop_removed=%.1f "
                 "interval=%lluus w{crash=%d part=%d heal=%d conf=%d compact=%d transfer=%d}",
                 initial_voters, heartbeat_tick, election_tick,
-                static_cast<unsigned long long>(max_size_per_msg), max_inflight_msgs, faults.drop,
-                faults.duplicate, static_cast<unsigned long long>(faults.min_delay_us),
+                static_cast<unsigned long long>(max_size_per_msg), max_inflight_msgs,
+                static_cast<unsigned long long>(max_committed_size_per_ready), pre_vote ? 1 : 0,
+                check_quorum ? 1 : 0, faults.drop, faults.duplicate,
+                static_cast<unsigned long long>(faults.min_delay_us),
                 static_cast<unsigned long long>(faults.max_delay_us),
                 static_cast<unsigned long long>(disk_max_latency_us), early_send, stop_removed,
                 static_cast<unsigned long long>(action_interval_us), weights.crash,

@@ -44,6 +44,10 @@ struct SimParams {
   // Core flow-control limits (small values force many messages and probing).
   uint64_t max_size_per_msg = 1 << 20;
   int max_inflight_msgs = 256;
+  uint64_t max_committed_size_per_ready = 64 << 20;
+  // The core's optional protections (thesis 9.6 and 6.2).
+  bool pre_vote = true;
+  bool check_quorum = true;
 
   // Network faults during the chaotic part of a phase (the healed network keeps the delays).
   NetworkFaults faults;
@@ -57,8 +61,9 @@ struct SimParams {
   // Crashed nodes come back after a uniform downtime in [min, max] election timeouts.
   double min_downtime_timeouts = 0.2;
   double max_downtime_timeouts = 4;
-  // Chance that a node removed from the configuration is then stopped for good (otherwise it
-  // stays up, which the core must tolerate).
+  // Chance that a node removed from the configuration is then stopped (otherwise it stays up,
+  // which the core must tolerate). Always 1 without pre-vote or check-quorum: a removed member
+  // left running then disrupts elections by design (thesis 4.2.3), which is not a liveness bug.
   double stop_removed = 0.5;
   // At most this many nodes are ever created (initial voters plus joiners).
   int max_nodes = 8;
