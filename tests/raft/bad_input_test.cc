@@ -149,6 +149,16 @@ TEST(BadInput, SnapshotEndingInATermAboveTheSendersTermIsRejected_Rule4) {
   ExpectRejectedAndNothingChanged(m);
 }
 
+TEST(BadInput, SnapshotWithoutIndexOrTermIsRejected_Rule4) {
+  raftpb::Message m = Msg(raftpb::MSG_SNAPSHOT, 2, 1, 5);
+  m.mutable_snapshot()->mutable_metadata()->set_index(0);
+  m.mutable_snapshot()->mutable_metadata()->set_term(5);
+  ExpectRejectedAndNothingChanged(m);
+  m.mutable_snapshot()->mutable_metadata()->set_index(10);
+  m.mutable_snapshot()->mutable_metadata()->set_term(0);
+  ExpectRejectedAndNothingChanged(m);
+}
+
 TEST(BadInput, ClusterKeepsWorkingAfterRejectingGarbage_Rule4) {
   TestCluster cluster({1, 2, 3});
   ASSERT_TRUE(cluster.Elect(1));

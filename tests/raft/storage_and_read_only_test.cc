@@ -121,6 +121,38 @@ TEST(MemoryStorage, InitialStateReturnsWhatWasPersisted) {
   EXPECT_EQ(init->conf_state.learners_size(), 1);
 }
 
+TEST(MemoryStorage, BootstrapWritesTheFoundingConfigurationIntoTheLog_Thesis4_1) {
+  MemoryStorage s;
+  RAFTKV_ASSERT_OK(s.Bootstrap({3, 1, 2}));
+  EXPECT_EQ(s.LastIndex(), 3u);
+  EXPECT_EQ(s.hard_state().term(), 1u);
+  EXPECT_EQ(s.hard_state().commit(), 3u);
+  StatusOr<std::vector<raftpb::Entry>> ents = s.Entries(1, 4, UINT64_MAX);
+  ASSERT_TRUE(ents.ok()) << StatusText(ents);
+  for (uint64_t i = 0; i < 3; ++i) {
+    const raftpb::Entry& e = (*ents)[i];
+    EXPECT_EQ(e.type(), raftpb::ENTRY_CONF_CHANGE);
+    EXPECT_EQ(e.term(), 1u);
+    raftpb::ConfChange cc;
+    ASSERT_TRUE(cc.ParseFromString(e.data()));
+    EXPECT_EQ(cc.type(), raftpb::CONF_CHANGE_ADD_VOTER);
+    EXPECT_EQ(cc.node_id(), i + 1) << "same log on every founder: sorted by id";
+  }
+  StatusOr<InitialState> init = s.GetInitialState();
+  ASSERT_TRUE(init.ok());
+  EXPECT_EQ(init->conf_state.voters_size(), 3);
+  EXPECT_EQ(s.Bootstrap({1}).code(), StatusCode::kFailedPrecondition) << "storage not empty";
+}
+
+TEST(MemoryStorage, BootstrapRejectsBadMemberSets) {
+  for (const std::vector<uint64_t>& voters :
+       {std::vector<uint64_t>{}, std::vector<uint64_t>{0, 1}, std::vector<uint64_t>{2, 2}}) {
+    MemoryStorage s;
+    EXPECT_EQ(s.Bootstrap(voters).code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(s.LastIndex(), 0u);
+  }
+}
+
 // ---- ReadOnlyQueue ------------------------------------------------------------------------------
 
 TEST(ReadOnlyQueue, FirstReadAsksForARoundLaterOnesWait_Thesis6_4) {

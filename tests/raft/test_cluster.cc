@@ -21,19 +21,48 @@ std::string Describe(const raftpb::Message& m) {
 TestCluster::TestCluster(std::vector<uint64_t> voters, ClusterOptions options,
                          std::vector<uint64_t> learners)
     : options_(options) {
-  raftpb::ConfState cs;
-  for (uint64_t id : voters) cs.add_voters(id);
-  for (uint64_t id : learners) cs.add_learners(id);
+  // The learners' ADD_LEARNER entries, committed after the founders' ADD_VOTER entries.
+  std::vector<raftpb::Entry> learner_entries;
+  for (size_t i = 0; i < learners.size(); ++i) {
+    raftpb::ConfChange cc;
+    cc.set_type(raftpb::CONF_CHANGE_ADD_LEARNER);
+    cc.set_node_id(learners[i]);
+    raftpb::Entry e;
+    e.set_term(1);
+    e.set_index(voters.size() + i + 1);
+    e.set_type(raftpb::ENTRY_CONF_CHANGE);
+    e.set_data(cc.SerializeAsString());
+    learner_entries.push_back(std::move(e));
+  }
   std::vector<uint64_t> all = voters;
   all.insert(all.end(), learners.begin(), learners.end());
   for (uint64_t id : all) {
     Member& m = members_[id];
     m.id = id;
     m.storage = std::make_unique<MemoryStorage>();
-    m.storage->SetConfState(cs);
-    m.conf_state = cs;
+    // Founding members start from the configuration written into the log (raft/bootstrap.h),
+    // as a server does, so that members joining later learn it from the entries.
+    Status s = m.storage->Bootstrap(voters);
+    if (!s.ok()) AddError("Bootstrap: " + s.ToString());
+    if (!learner_entries.empty()) {
+      s = m.storage->Append(learner_entries);
+      if (!s.ok()) AddError("Bootstrap learners: " + s.ToString());
+      raftpb::HardState hs = m.storage->hard_state();
+      hs.set_commit(learner_entries.back().index());
+      m.storage->SetHardState(hs);
+      StatusOr<InitialState> init = m.storage->GetInitialState();
+      raftpb::ConfState cs = init.ok() ? init->conf_state : raftpb::ConfState();
+      for (uint64_t l : learners) cs.add_learners(l);
+      m.storage->SetConfState(cs);
+    }
+    StatusOr<InitialState> init = m.storage->GetInitialState();
+    if (init.ok()) m.conf_state = init->conf_state;
     m.core = NewCore(m);
   }
+  // The bootstrap entries are committed and not yet applied: the cores hand them out in their
+  // first Ready and the harness applies them like any committed entry (a member does not
+  // campaign while a committed configuration change is unapplied).
+  Deliver();
 }
 
 Config TestCluster::MakeConfig(uint64_t id, const MemoryStorage* storage, uint64_t applied) const {
@@ -113,6 +142,9 @@ void TestCluster::SetLog(uint64_t id, const std::vector<uint64_t>& terms, uint64
   m.applied_index = 0;
   m.applied.clear();
   m.applied_count = 0;
+  // The test is writing a new history: what was applied and who led before no longer counts.
+  applied_at_.clear();
+  leader_of_term_.clear();
   m.core = NewCore(m);
 }
 

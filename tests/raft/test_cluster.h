@@ -78,7 +78,9 @@ using Filter = std::function<bool(raftpb::Message& m)>;
 // The cluster. Not thread-safe (nothing in the core is).
 class TestCluster {
  public:
-  // A new cluster: every member starts from storage holding the initial ConfState.
+  // A new cluster: every member starts from MemoryStorage::Bootstrap(voters) -- one committed
+  // ADD_VOTER entry per voter at term 1 -- followed by one committed ADD_LEARNER entry per
+  // learner, so the cluster's first leader is elected in term 2.
   explicit TestCluster(std::vector<uint64_t> voters, ClusterOptions options = {},
                        std::vector<uint64_t> learners = {});
 
@@ -97,7 +99,8 @@ class TestCluster {
   void AddJoiningMember(uint64_t id);
   // Replaces `id`'s durable state by a log whose entry i (1-based) has term terms[i-1], a hard
   // state (term, vote 0, commit) and the current ConfState, then restarts its core from it.
-  // Entries get data "<term>.<index>".
+  // Entries get data "<term>.<index>". Meant for building a scenario before it runs: it resets
+  // the harness's record of what was applied and who led (the test rewrites history).
   void SetLog(uint64_t id, const std::vector<uint64_t>& terms, uint64_t term, uint64_t commit);
   // Rebuilds `id`'s core from its storage: volatile state is lost, durable state is kept.
   // Messages in flight to it are dropped (they were addressed to the old process).
