@@ -53,7 +53,8 @@ class SimDriver {
     Note(StrCat("=== phase ", phase, ": chaos for ", p_.chaos_ticks, " ticks"));
     c_->network().set_faults(p_.faults);
     const uint64_t gen = ++generation_;
-    ScheduleAction(gen);
+    ScheduleClientAction(gen);
+    ScheduleFaultAction(gen);
     c_->RunUntil(Now() + p_.chaos_ticks * p_.tick_us, [this]() {
       WatchMembership();
       return false;
@@ -169,54 +170,67 @@ class SimDriver {
   // ---- Chaos actions
   // -------------------------------------------------------------------------------
 
-  void ScheduleAction(uint64_t gen) {
-    c_->queue().After(c_->rng().Uniform(1, 2 * p_.action_interval_us), [this, gen]() {
+  void ScheduleClientAction(uint64_t gen) {
+    c_->queue().After(c_->rng().Uniform(1, 2 * p_.client_interval_us), [this, gen]() {
       if (gen != generation_) return;
-      DoAction();
-      ScheduleAction(gen);
+      const ActionWeights& w = p_.weights;
+      const int weights[] = {w.propose, w.read};
+      switch (PickWeighted(weights)) {
+        case 0:
+          DoPropose();
+          break;
+        case 1:
+          DoRead();
+          break;
+      }
+      ScheduleClientAction(gen);
     });
   }
 
-  void DoAction() {
-    const ActionWeights& w = p_.weights;
-    const int weights[] = {w.propose, w.read,  w.transfer_leader, w.campaign, w.conf_change,
-                           w.compact, w.crash, w.partition,       w.heal};
+  void ScheduleFaultAction(uint64_t gen) {
+    c_->queue().After(c_->rng().Uniform(1, 2 * p_.fault_interval_us), [this, gen]() {
+      if (gen != generation_) return;
+      const ActionWeights& w = p_.weights;
+      const int weights[] = {w.transfer_leader, w.campaign,  w.conf_change, w.compact,
+                             w.crash,           w.partition, w.heal};
+      switch (PickWeighted(weights)) {
+        case 0:
+          DoTransferLeader();
+          break;
+        case 1:
+          DoCampaign();
+          break;
+        case 2:
+          DoConfChange();
+          break;
+        case 3:
+          DoCompact();
+          break;
+        case 4:
+          DoCrash();
+          break;
+        case 5:
+          DoPartition();
+          break;
+        case 6:
+          c_->network().HealPartitions();
+          Note("HEAL partitions");
+          break;
+      }
+      ScheduleFaultAction(gen);
+    });
+  }
+
+  // An index into `weights` drawn with probability proportional to its weight; -1 if all are 0.
+  template <size_t N>
+  int PickWeighted(const int (&weights)[N]) {
     int total = 0;
     for (int x : weights) total += x;
-    if (total <= 0) return;
+    if (total <= 0) return -1;
     int pick = static_cast<int>(c_->rng().Uniform(0, static_cast<uint64_t>(total - 1)));
-    int action = 0;
-    while (pick >= weights[action]) pick -= weights[action++];
-    switch (action) {
-      case 0:
-        DoPropose();
-        break;
-      case 1:
-        DoRead();
-        break;
-      case 2:
-        DoTransferLeader();
-        break;
-      case 3:
-        DoCampaign();
-        break;
-      case 4:
-        DoConfChange();
-        break;
-      case 5:
-        DoCompact();
-        break;
-      case 6:
-        DoCrash();
-        break;
-      case 7:
-        DoPartition();
-        break;
-      case 8:
-        c_->network().HealPartitions();
-        Note("HEAL partitions");
-        break;
-    }
+    int i = 0;
+    while (pick >= weights[i]) pick -= weights[i++];
+    return i;
   }
 
   SimNode* RandomUpNode() {

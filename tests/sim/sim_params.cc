@@ -28,9 +28,12 @@ SimParams SimParams::Draw(SimRandom& rng) {
   p.early_send = rng.Chance(0.5) ? 0.5 : 0;
   p.stop_removed = rng.Chance(0.5) ? 0.5 : 0;
   if (!p.pre_vote || !p.check_quorum) p.stop_removed = 1;
-  p.action_interval_us = rng.Uniform(1000, 8000);
+  p.client_interval_us = rng.Uniform(500, 8000);
+  p.fault_interval_us = rng.Uniform(5000, 150000);
 
   ActionWeights& w = p.weights;
+  w.propose = static_cast<int>(rng.Uniform(1, 3));
+  w.read = rng.Chance(0.85) ? static_cast<int>(rng.Uniform(1, 2)) : 0;
   w.crash = static_cast<int>(rng.Uniform(0, 3));
   w.partition = static_cast<int>(rng.Uniform(0, 5));
   w.heal = w.partition > 0 ? static_cast<int>(rng.Uniform(1, 3)) : 0;
@@ -46,7 +49,8 @@ std::string SimParams::ToString() const {
                 "voters=%d hb=%d el=%d msg_size=%llu inflight=%d apply_size=%llu pre_vote=%d "
                 "check_quorum=%d drop=%.2f dup=%.2f "
                 "delay=[%llu,%llu]us disk<=%lluus early_send=%.1f stop_removed=%.1f "
-                "interval=%lluus w{crash=%d part=%d heal=%d conf=%d compact=%d transfer=%d}",
+                "client_interval=%lluus fault_interval=%lluus w{write=%d read=%d crash=%d part=%d "
+                "heal=%d conf=%d compact=%d transfer=%d}",
                 initial_voters, heartbeat_tick, election_tick,
                 static_cast<unsigned long long>(max_size_per_msg), max_inflight_msgs,
                 static_cast<unsigned long long>(max_committed_size_per_ready), pre_vote ? 1 : 0,
@@ -54,9 +58,10 @@ std::string SimParams::ToString() const {
                 static_cast<unsigned long long>(faults.min_delay_us),
                 static_cast<unsigned long long>(faults.max_delay_us),
                 static_cast<unsigned long long>(disk_max_latency_us), early_send, stop_removed,
-                static_cast<unsigned long long>(action_interval_us), weights.crash,
-                weights.partition, weights.heal, weights.conf_change, weights.compact,
-                weights.transfer_leader);
+                static_cast<unsigned long long>(client_interval_us),
+                static_cast<unsigned long long>(fault_interval_us), weights.propose, weights.read,
+                weights.crash, weights.partition, weights.heal, weights.conf_change,
+                weights.compact, weights.transfer_leader);
   return buf;
 }
 

@@ -19,10 +19,14 @@ struct NetworkFaults {
   uint64_t max_delay_us = 5000;
 };
 
-// Relative weights of the random actions taken during the chaotic part of a phase.
+// Relative weights of the random actions taken during the chaotic part of a phase. Client
+// actions (writes, reads) and fault/operator actions (the rest) are two independent streams,
+// each with its own mean interval, so a busy client does not imply a storm of faults.
 struct ActionWeights {
-  int propose = 40;
-  int read = 20;
+  // Client stream.
+  int propose = 2;
+  int read = 1;
+  // Fault/operator stream.
   int transfer_leader = 2;
   int campaign = 1;
   int conf_change = 4;
@@ -68,8 +72,9 @@ struct SimParams {
   // At most this many nodes are ever created (initial voters plus joiners).
   int max_nodes = 8;
 
-  // Mean virtual time between client/fault actions.
-  uint64_t action_interval_us = 3000;
+  // Mean virtual time between client actions, and between fault/operator actions.
+  uint64_t client_interval_us = 3000;
+  uint64_t fault_interval_us = 50000;
   ActionWeights weights;
 
   // A run is `phases` times: chaos for chaos_ticks ticks, then heal and require liveness within
