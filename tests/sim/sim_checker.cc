@@ -32,7 +32,10 @@ std::string DescribeConf(const raftpb::ConfState& cs) {
   return out;
 }
 
-SimChecker::SimChecker(const raftpb::ConfState& initial_conf) { conf_history_[0] = initial_conf; }
+SimChecker::SimChecker(uint64_t bootstrap_index, const raftpb::ConfState& founding_conf) {
+  conf_history_[0] = raftpb::ConfState();
+  conf_history_[bootstrap_index] = founding_conf;
+}
 
 void SimChecker::Fail(std::string_view rule, std::string detail) {
   if (violation_) return;

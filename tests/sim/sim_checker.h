@@ -80,8 +80,9 @@ std::string DescribeConf(const raftpb::ConfState& cs);
 
 class SimChecker {
  public:
-  // Records the bootstrap membership (the configuration at index 0).
-  explicit SimChecker(const raftpb::ConfState& initial_conf);
+  // Records the founding membership, in force from `bootstrap_index` (the last bootstrap entry;
+  // the membership before index 1 is empty unless bootstrap_index is 0).
+  SimChecker(uint64_t bootstrap_index, const raftpb::ConfState& founding_conf);
 
   bool failed() const { return violation_.has_value(); }
   const std::optional<Violation>& violation() const { return violation_; }
@@ -195,7 +196,7 @@ class SimChecker {
   std::map<uint64_t, AppliedRecord> applied_;
   // State hash after each applied index (also recorded from installed snapshots).
   std::map<uint64_t, std::pair<uint64_t, uint64_t>> state_hash_at_;  // index -> (hash, node)
-  // Membership after each membership change, by index; index 0 is the bootstrap membership.
+  // Membership after each membership change, by index; index 0 is the membership before the log.
   std::map<uint64_t, raftpb::ConfState> conf_history_;
   // Per key: index -> value written there (from the first application of each index).
   std::map<std::string, std::map<uint64_t, std::string>> key_history_;

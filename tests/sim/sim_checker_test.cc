@@ -56,7 +56,7 @@ struct FakeLog {
 
 class SimCheckerTest : public ::testing::Test {
  protected:
-  SimCheckerTest() : checker_(Voters({1, 2, 3})) {}
+  SimCheckerTest() : checker_(0, Voters({1, 2, 3})) {}
   std::string Rule() const { return checker_.failed() ? checker_.violation()->rule : "none"; }
 
   SimChecker checker_;

@@ -5,9 +5,16 @@
 namespace raftkv::sim {
 namespace {
 
-raftpb::ConfState InitialConf(int voters) {
+std::vector<uint64_t> Founders(int voters) {
+  std::vector<uint64_t> ids;
+  for (int i = 1; i <= voters; ++i) ids.push_back(static_cast<uint64_t>(i));
+  return ids;
+}
+
+// The membership after the bootstrap entries: the founders, as voters.
+raftpb::ConfState FoundingConf(int voters) {
   raftpb::ConfState cs;
-  for (int i = 1; i <= voters; ++i) cs.add_voters(static_cast<uint64_t>(i));
+  for (uint64_t id : Founders(voters)) cs.add_voters(id);
   return cs;
 }
 
@@ -18,18 +25,20 @@ SimCluster::SimCluster(uint64_t rng_seed, const SimParams& params, SimTrace* tra
       trace_(trace),
       rng_(rng_seed),
       network_(&queue_, &rng_),
-      checker_(InitialConf(params.initial_voters)) {
+      // raft/bootstrap.h writes one entry per founder: the founding membership holds from index
+      // n = number of founders.
+      checker_(static_cast<uint64_t>(params.initial_voters), FoundingConf(params.initial_voters)) {
   network_.set_faults(params_.faults);
   network_.SetCallbacks(
       [this](const Envelope& env) { Deliver(env); },
       [this](const Envelope& env, SimNetwork::DropReason why) { OnDrop(env, why); });
-  const raftpb::ConfState initial = InitialConf(params_.initial_voters);
-  for (int i = 1; i <= params_.initial_voters; ++i) AddNode(static_cast<uint64_t>(i), initial);
+  const std::vector<uint64_t> founders = Founders(params_.initial_voters);
+  for (uint64_t id : founders) AddNode(id, founders);
 }
 
-SimNode* SimCluster::AddNode(uint64_t id, const raftpb::ConfState& bootstrap) {
+SimNode* SimCluster::AddNode(uint64_t id, const std::vector<uint64_t>& founders) {
   NodeServices services{&queue_, &network_, &checker_, trace_, &rng_, &params_};
-  auto [it, inserted] = nodes_.try_emplace(id, std::make_unique<SimNode>(id, bootstrap, services));
+  auto [it, inserted] = nodes_.try_emplace(id, std::make_unique<SimNode>(id, founders, services));
   if (!inserted) {
     checker_.Fail(kUnexpectedError, StrCat("simulator created node ", id, " twice"));
     return it->second.get();

@@ -40,8 +40,9 @@ class SimCluster {
   SimRandom& rng() { return rng_; }
   SimTrace& trace() { return *trace_; }
 
-  // Creates a node with an empty disk that starts from `bootstrap` membership, and starts it.
-  SimNode* AddNode(uint64_t id, const raftpb::ConfState& bootstrap);
+  // Creates a node and starts it: a founding member (disk bootstrapped with `founders`) or, with
+  // `founders` empty, a joiner with an empty disk.
+  SimNode* AddNode(uint64_t id, const std::vector<uint64_t>& founders);
   // nullptr when no node has that id.
   SimNode* node(uint64_t id) const;
   const std::map<uint64_t, std::unique_ptr<SimNode>>& nodes() const { return nodes_; }

@@ -333,7 +333,7 @@ class SimDriver {
     if (!st.ok()) return;
     if (new_node) {
       ++next_node_id_;
-      c_->AddNode(cc.node_id(), raftpb::ConfState());  // joins with an empty membership
+      c_->AddNode(cc.node_id(), {});  // joins with an empty disk and membership
     }
   }
 

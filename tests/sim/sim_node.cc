@@ -15,8 +15,24 @@ bool LeaderMessage(raftpb::MessageType t) {
 
 }  // namespace
 
-SimNode::SimNode(uint64_t id, raftpb::ConfState bootstrap, NodeServices services)
-    : id_(id), bootstrap_(std::move(bootstrap)), s_(services) {}
+SimNode::SimNode(uint64_t id, const std::vector<uint64_t>& founders, NodeServices services)
+    : id_(id), s_(services) {
+  if (founders.empty()) return;
+  Status st = storage_.Bootstrap(founders);
+  if (!st.ok()) {
+    s_.checker->Fail(kUnexpectedError, StrCat("n", id_, " Bootstrap failed: ", st.ToString()));
+    return;
+  }
+  StatusOr<raft::InitialState> init = storage_.GetInitialState();
+  if (!init.ok()) {
+    s_.checker->Fail(kUnexpectedError,
+                     StrCat("n", id_, " GetInitialState failed: ", init.status().ToString()));
+    return;
+  }
+  bootstrap_conf_ = init->conf_state;
+  bootstrap_index_ = storage_.LastIndex();
+  synced_hard_state_ = storage_.hard_state();
+}
 
 void SimNode::TraceLine(const std::string& text) { s_.trace->Line(StrCat("n", id_, " ", text)); }
 
@@ -48,8 +64,8 @@ void SimNode::Start() {
     sm_ = std::move(*sm);
     applied_conf_ = snap->metadata().conf_state();
   } else {
-    sm_ = KvStateMachine();
-    applied_conf_ = bootstrap_;
+    sm_ = KvStateMachine(bootstrap_index_);
+    applied_conf_ = bootstrap_conf_;
   }
   // The membership recorded with the applied index (the state machine's snapshot).
   storage_.SetConfState(applied_conf_);
@@ -60,7 +76,7 @@ void SimNode::Start() {
   cfg.election_tick = p.election_tick;
   cfg.heartbeat_tick = p.heartbeat_tick;
   cfg.storage = &storage_;
-  cfg.applied = snap_index;
+  cfg.applied = sm_.applied();
   cfg.max_size_per_msg = p.max_size_per_msg;
   cfg.max_inflight_msgs = p.max_inflight_msgs;
   cfg.max_committed_size_per_ready = p.max_committed_size_per_ready;

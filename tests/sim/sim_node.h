@@ -12,9 +12,14 @@
 // A crash before B loses that Ready's writes. A hard-state write made with must_sync == false
 // may also be lost by a crash until a later synced write covers it.
 //
+// A founding member's disk starts as MemoryStorage::Bootstrap makes it (raft/bootstrap.h): the
+// founding configuration as committed entries 1..n, which count as applied (the membership on
+// disk already reflects them). A member that joins later starts from an empty disk and an empty
+// membership, and learns both from the leader (entries from index 1, or a snapshot).
+//
 // A restart rebuilds the node from its disk only: the state machine from the latest snapshot (or
-// empty), the membership from that snapshot (or the bootstrap membership), applied = the snapshot
-// index; the core hands the committed entries above it out again.
+// the bootstrap state), the membership recorded with it, applied = its index; the core hands the
+// committed entries above it out again.
 #pragma once
 
 #include <cstdint>
@@ -51,9 +56,9 @@ struct NodeServices {
 
 class SimNode {
  public:
-  // `bootstrap` is the membership the node starts from with an empty disk: the initial voters
-  // for a founding member, empty for a member that joins later.
-  SimNode(uint64_t id, raftpb::ConfState bootstrap, NodeServices services);
+  // `founders` are the founding voters when this node is one of them (its disk is bootstrapped
+  // with them), empty for a member that joins later. Does not start the node.
+  SimNode(uint64_t id, const std::vector<uint64_t>& founders, NodeServices services);
 
   uint64_t id() const { return id_; }
   bool up() const { return core_ != nullptr; }
@@ -112,7 +117,11 @@ class SimNode {
   void TraceLine(const std::string& text);
 
   const uint64_t id_;
-  const raftpb::ConfState bootstrap_;
+  // What the disk held before anything happened: the membership and the index that the
+  // bootstrap entries reach (0 and empty for a joiner). The state machine restarts from here when
+  // there is no snapshot.
+  raftpb::ConfState bootstrap_conf_;
+  uint64_t bootstrap_index_ = 0;
   NodeServices s_;
 
   // The durable disk: survives crashes.

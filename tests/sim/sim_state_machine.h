@@ -29,6 +29,9 @@ std::optional<Command> ParseCommand(std::string_view data);
 // Invariant: hash_ is the XOR of EntryHash(k, v) over kv_, so equal maps have equal hashes.
 class KvStateMachine {
  public:
+  // An empty map at `applied` (a founding member starts after its bootstrap entries).
+  explicit KvStateMachine(uint64_t applied = 0) : applied_(applied) {}
+
   uint64_t applied() const { return applied_; }
   // Applies the entry at `index` (cmd == nullptr for a no-op or membership change).
   // Precondition: index == applied() + 1 (the caller checks and reports violations).
