@@ -387,8 +387,10 @@ raftpb::ConfState Core::ApplyConfChange(const raftpb::ConfChange& cc) {
   bool changed = tracker_.ApplyChange(cc, log_.LastIndex() + 1);
   if (changed && role_ == Role::kLeader) {
     if (!tracker_.IsVoter(id_)) {
-      // A leader removed (or never a voter) steps down once the change is committed (4.2.2).
-      BecomeFollower(term_, 0);
+      // A leader whose own removal is committed hands over rather than stepping down at once
+      // (4.2.2): its heartbeats keep telling the others the commit index -- without it they would
+      // still count the removed member's vote -- until the best remaining voter takes over.
+      HandOverLeadershipAfterRemoval();
     } else {
       if (lead_transferee_ != 0 && !tracker_.IsMember(lead_transferee_)) AbortLeaderTransfer();
       // The quorum changed: the commit index may advance, and new members need the log.

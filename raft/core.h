@@ -151,6 +151,9 @@ class Core {
   void HandleTransferLeader(uint64_t transferee);
   void AbortLeaderTransfer() { lead_transferee_ = 0; }
   void SendTimeoutNow(uint64_t to);
+  // Removed leader: starts a transfer to the remaining voter with the highest match (steps down
+  // if there is none).
+  void HandOverLeadershipAfterRemoval();
 
   // Dispatch by role.
   void StepLeader(const raftpb::Message& m);

@@ -29,6 +29,12 @@ void Core::TickHeartbeat() {
   ++election_elapsed_;
   if (election_elapsed_ >= election_timeout_) {
     election_elapsed_ = 0;
+    // A transfer that did not finish within an election timeout is abandoned (thesis 3.10);
+    // a removed leader tries again (judging who is alive before the activity flags reset),
+    // since it must not keep leadership.
+    if (lead_transferee_ != 0) AbortLeaderTransfer();
+    if (!tracker_.IsVoter(id_)) HandOverLeadershipAfterRemoval();
+    if (role_ != Role::kLeader) return;
     if (check_quorum_) {
       // Check-quorum (thesis 6.2): without contact with a majority for an election timeout, a
       // leader steps down, so clients are not left waiting on a leader that cannot commit.
@@ -38,8 +44,6 @@ void Core::TickHeartbeat() {
       }
       tracker_.ResetRecentActive(id_);
     }
-    // A transfer that did not finish within an election timeout is abandoned (thesis 3.10).
-    if (lead_transferee_ != 0) AbortLeaderTransfer();
   }
   if (heartbeat_elapsed_ >= heartbeat_timeout_) {
     heartbeat_elapsed_ = 0;

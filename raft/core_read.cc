@@ -69,6 +69,30 @@ void Core::HandleTransferLeader(uint64_t transferee) {
   }
 }
 
+void Core::HandOverLeadershipAfterRemoval() {
+  // Prefer a voter heard from recently (a dead one would never take over), then the highest
+  // match (it catches up soonest).
+  uint64_t best = 0;
+  bool best_active = false;
+  uint64_t best_match = 0;
+  for (uint64_t voter : tracker_.voters()) {
+    const Progress* pr = tracker_.Get(voter);
+    if (voter == id_ || pr == nullptr) continue;
+    bool better = best == 0 || (pr->recent_active && !best_active) ||
+                  (pr->recent_active == best_active && pr->match > best_match);
+    if (better) {
+      best = voter;
+      best_active = pr->recent_active;
+      best_match = pr->match;
+    }
+  }
+  if (best == 0) {
+    BecomeFollower(term_, 0);
+    return;
+  }
+  HandleTransferLeader(best);
+}
+
 void Core::SendTimeoutNow(uint64_t to) {
   raftpb::Message m;
   m.set_type(raftpb::MSG_TIMEOUT_NOW);
