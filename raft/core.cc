@@ -327,11 +327,9 @@ void Core::StepFollower(const raftpb::Message& m) {
       if (m.from() == lead_) StartCampaign(CampaignKind::kTransfer);
       break;
     case raftpb::MSG_READ_INDEX:
-      if (lead_ != 0) {
-        raftpb::Message fwd = m;
-        fwd.set_to(lead_);
-        Send(std::move(fwd));
-      }
+      // A read forwarded to us by a member that took us for the leader. Forwarding it again
+      // would make the answer come back to us rather than to the asker, so it is dropped; the
+      // asker times out and retries with the leader it learns.
       break;
     case raftpb::MSG_READ_INDEX_RESPONSE:
       read_states_.push_back(ReadState{m.index(), m.context()});
