@@ -169,6 +169,11 @@ void Core::HandleSnapshot(const raftpb::Message& m) {
     // We hold the snapshot's last entry: it and everything before it is committed.
     log_.CommitTo(md.index());
     resp.set_index(log_.committed());
+  } else if (ready_outstanding_) {
+    // The application may still be applying membership changes handed out in the outstanding
+    // Ready; installing a configuration from the future under them would corrupt it. Ignore the
+    // snapshot: the leader probes again and re-sends it.
+    return;
   } else {
     log_.Restore(m.snapshot());
     tracker_.Reset(md.conf_state(), log_.LastIndex() + 1);

@@ -9,7 +9,10 @@
 //      before its own write completes (thesis 10.2.1), because the core counts the leader itself
 //      towards a quorum only for entries acknowledged by Advance().
 //   3. Install `snapshot` into the state machine, then apply `committed_entries` in order. They
-//      are all durable locally already, so applying them may overlap with step 1 of this Ready.
+//      are all durable locally already, so applying them may overlap with step 1 of this Ready,
+//      and ordinary entries may lag behind Advance(). ENTRY_CONF_CHANGE entries must be applied
+//      (Core::ApplyConfChange called) before Advance(): the core installs no snapshot while a
+//      Ready is outstanding, so no configuration from a snapshot can overtake them.
 //   4. Serve `read_states` once the state machine has applied up to each one's index.
 //   5. Call Core::Advance() once step 1 is complete.
 #pragma once
