@@ -303,16 +303,19 @@ void Core::StepFollower(const raftpb::Message& m) {
     case raftpb::MSG_APPEND:
       election_elapsed_ = 0;
       lead_ = m.from();
+      removed_awaiting_successor_ = false;
       HandleAppend(m);
       break;
     case raftpb::MSG_HEARTBEAT:
       election_elapsed_ = 0;
       lead_ = m.from();
+      removed_awaiting_successor_ = false;
       HandleHeartbeat(m);
       break;
     case raftpb::MSG_SNAPSHOT:
       election_elapsed_ = 0;
       lead_ = m.from();
+      removed_awaiting_successor_ = false;
       HandleSnapshot(m);
       break;
     case raftpb::MSG_TRANSFER_LEADER:
@@ -383,6 +386,7 @@ Status Core::ProposeConfChange(const raftpb::ConfChange& cc) {
 
 raftpb::ConfState Core::ApplyConfChange(const raftpb::ConfChange& cc) {
   bool changed = tracker_.ApplyChange(cc, log_.LastIndex() + 1);
+  if (changed && !tracker_.IsMember(id_)) removed_awaiting_successor_ = true;
   if (changed && role_ == Role::kLeader) {
     if (!tracker_.IsVoter(id_)) {
       // A leader whose own removal is committed hands over rather than stepping down at once

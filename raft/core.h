@@ -191,6 +191,10 @@ class Core {
   // Leader: index of the last membership change proposed; another may be proposed only once
   // this one has been applied.
   uint64_t pending_conf_index_ = 0;
+  // Set when this member applied its own removal, cleared when another member's leadership is
+  // seen. Until then it may still stand for election (its own vote does not count), so that it
+  // can catch up the remaining voters, which may need its vote until they know it is gone.
+  bool removed_awaiting_successor_ = false;
   ReadOnlyQueue reads_;
   // Leader: reads received before an entry of the current term was committed (the commit index
   // is not known to be current until then, thesis 6.4 step 1).

@@ -3,7 +3,7 @@
 
 namespace raftkv::raft {
 
-bool Core::Promotable() const { return tracker_.IsVoter(id_); }
+bool Core::Promotable() const { return tracker_.IsVoter(id_) || removed_awaiting_successor_; }
 
 bool Core::HasUnappliedConfChanges() const {
   if (log_.committed() <= log_.applied()) return false;
@@ -35,7 +35,9 @@ void Core::TickHeartbeat() {
     if (lead_transferee_ != 0) AbortLeaderTransfer();
     if (!tracker_.IsVoter(id_)) HandOverLeadershipAfterRemoval();
     if (role_ != Role::kLeader) return;
-    if (check_quorum_) {
+    // A removed leader is exempt: it must stay until the remaining voters have caught up and
+    // one of them took over -- they may still need its vote until they know it is gone.
+    if (check_quorum_ && tracker_.IsVoter(id_)) {
       // Check-quorum (thesis 6.2): without contact with a majority for an election timeout, a
       // leader steps down, so clients are not left waiting on a leader that cannot commit.
       if (!tracker_.QuorumActive(id_)) {
