@@ -325,18 +325,25 @@ TEST(ElectionRestriction, VoterGrantsCandidateWithEquallyUpToDateLog_Sec5_4_1) {
 }
 
 TEST(ElectionRestriction, MemberMissingCommittedEntryCannotBeElected_Sec5_4_1) {
-  TestCluster cluster({1, 2, 3});
+  // No leader lease here, so that 2 answers 3's requests and only the restriction stops it.
+  TestCluster cluster({1, 2, 3}, {.check_quorum = false});
   ASSERT_TRUE(cluster.Elect(1));
   cluster.Isolate(3);
   RAFTKV_ASSERT_OK(cluster.Propose(1, "x"));
   ASSERT_EQ(cluster.AppliedData(2), std::vector<std::string>{"x"});
   cluster.Stop(1);
   cluster.Heal();
-  // 3 lacks the committed "x": it may campaign, but never win; 2 must win.
+  // Only 3 times out: it campaigns again and again, and 2 must refuse it every time because
+  // 3 lacks the committed "x".
   for (int i = 0; i < 6 * cluster.options().election_tick; ++i) {
-    cluster.TickAll();
+    cluster.Tick(3);
     ASSERT_FALSE(cluster.core(3).is_leader()) << "member 3 won without a committed entry";
   }
+  std::vector<raftpb::Message> answers = cluster.Sent(MSG_PRE_VOTE_RESPONSE, 2, 3);
+  ASSERT_FALSE(answers.empty()) << "3 never asked 2";
+  for (const auto& m : answers) EXPECT_TRUE(m.reject());
+  // 2 holds everything committed and can win.
+  cluster.TickAll(6 * cluster.options().election_tick);
   EXPECT_EQ(cluster.Leader(), 2u);
   EXPECT_EQ(cluster.AppliedData(3), std::vector<std::string>{"x"});
   EXPECT_TRUE(cluster.errors().empty()) << cluster.errors().front();
