@@ -81,6 +81,10 @@ StatusOr<std::unique_ptr<Core>> Core::Create(const Config& config) {
   core->tracker_.Reset(init->conf_state, core->log_.LastIndex() + 1);
   core->BecomeFollower(hs.term(), 0);
   core->vote_ = hs.vote();
+  // A member whose persisted configuration has voters but not itself was removed (a joiner's is
+  // empty): after a restart it keeps the right to stand until it sees a successor.
+  core->removed_awaiting_successor_ =
+      !core->tracker_.voters().empty() && !core->tracker_.IsMember(config.id);
   core->prev_hard_state_ = core->CurrentHardState();
   core->prev_soft_state_ = core->CurrentSoftState();
   return core;
