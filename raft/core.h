@@ -43,9 +43,11 @@ struct CoreStatus {
 
 class Core {
  public:
-  // Builds a core from the persisted state in config.storage. A brand-new member of a new
-  // cluster starts from storage holding the initial ConfState; a member joining an existing
-  // cluster starts from an empty ConfState and learns it from the leader's snapshot.
+  // Builds a core from the persisted state in config.storage. A founding member of a new
+  // cluster starts from storage bootstrapped with the founding configuration in its log
+  // (bootstrap.h, MemoryStorage::Bootstrap); a member joining an existing cluster starts from
+  // empty storage (an empty ConfState) and learns the configuration from the leader's entries
+  // or snapshot.
   static StatusOr<std::unique_ptr<Core>> Create(const Config& config);
 
   // Advances logical time by one tick.
