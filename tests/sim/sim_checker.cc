@@ -47,8 +47,7 @@ const raftpb::ConfState& SimChecker::ConfAt(uint64_t index) const {
   return std::prev(it)->second;  // index 0 is always present
 }
 
-// ---- Cores
-// ---------------------------------------------------------------------------------------
+// ---- Cores --------------------------------------------------------------------------------------
 
 void SimChecker::ObserveCore(const CoreView& v) {
   Observed& o = observed_[v.id];
@@ -125,7 +124,7 @@ void SimChecker::CheckLeaderCompleteness(const CoreView& v) {
   }
 }
 
-// ---- Persistence and sending ------------------------------------------------------------------
+// ---- Persistence and sending --------------------------------------------------------------------
 
 void SimChecker::OnPersisted(uint64_t id, const raftpb::HardState& before,
                              const raftpb::HardState& after,
@@ -223,7 +222,7 @@ void SimChecker::OnSend(uint64_t id, const raftpb::Message& m, const raft::Memor
   }
 }
 
-// ---- Applying ----------------------------------------------------------------------------------
+// ---- Applying -----------------------------------------------------------------------------------
 
 void SimChecker::RecordStateHash(uint64_t node, uint64_t index, uint64_t state_hash,
                                  const char* how) {
@@ -299,7 +298,7 @@ void SimChecker::OnSnapshotInstalled(uint64_t id, const raftpb::SnapshotMetadata
   }
 }
 
-// ---- Clients -----------------------------------------------------------------------------------
+// ---- Clients ------------------------------------------------------------------------------------
 
 void SimChecker::OnWriteProposed(const std::string& write_id, uint64_t node, uint64_t incarnation) {
   writes_.try_emplace(write_id, WriteRecord{node, incarnation, false});

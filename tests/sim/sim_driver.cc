@@ -46,8 +46,7 @@ class SimDriver {
     if (c_->trace().recording()) c_->trace().Line(text);
   }
 
-  // ---- Phases
-  // ------------------------------------------------------------------------------------
+  // ---- Phases -----------------------------------------------------------------------------------
 
   void Chaos(int phase) {
     Note(StrCat("=== phase ", phase, ": chaos for ", p_.chaos_ticks, " ticks"));
@@ -167,8 +166,7 @@ class SimDriver {
     }
   }
 
-  // ---- Chaos actions
-  // -------------------------------------------------------------------------------
+  // ---- Chaos actions ----------------------------------------------------------------------------
 
   void ScheduleClientAction(uint64_t gen) {
     c_->queue().After(c_->rng().Uniform(1, 2 * p_.client_interval_us), [this, gen]() {

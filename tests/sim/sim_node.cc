@@ -42,7 +42,7 @@ uint64_t SimNode::DurableCommit() const {
   return std::max(commit, snapshot_index);
 }
 
-// ---- Lifecycle ---------------------------------------------------------------------------------
+// ---- Lifecycle ----------------------------------------------------------------------------------
 
 void SimNode::Start() {
   if (up() || stopped_) return;
@@ -159,7 +159,7 @@ void SimNode::Revive() {
   Start();
 }
 
-// ---- Inputs ------------------------------------------------------------------------------------
+// ---- Inputs -------------------------------------------------------------------------------------
 
 void SimNode::AfterInput() {
   if (!up()) return;
@@ -317,7 +317,7 @@ void SimNode::Compact(uint64_t max_keep) {
   AfterInput();  // the core may now need to send snapshots instead of entries
 }
 
-// ---- Ready: step A -----------------------------------------------------------------------------
+// ---- Ready: step A ------------------------------------------------------------------------------
 
 void SimNode::MaybeStartReady() {
   if (!up() || ready_ || !core_->HasReady()) return;
@@ -363,7 +363,7 @@ void SimNode::SendMessage(const raftpb::Message& m) {
   s_.network->Send(m, incarnation_);
 }
 
-// ---- Ready: step B -----------------------------------------------------------------------------
+// ---- Ready: step B ------------------------------------------------------------------------------
 
 void SimNode::FinishReady() {
   if (!ready_) return;
