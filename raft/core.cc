@@ -298,35 +298,23 @@ void Core::StepCandidate(const raftpb::Message& m) {
 void Core::StepFollower(const raftpb::Message& m) {
   switch (m.type()) {
     case raftpb::MSG_PROPOSE:
-      if (lead_ != 0) {
-        raftpb::Message fwd = m;
-        fwd.set_to(lead_);
-        Send(std::move(fwd));
-      }
+    case raftpb::MSG_TRANSFER_LEADER:
+      // Forwarded once more to the leader we know (no answer is owed to the sender).
+      ForwardToLeader(m).IgnoreError();  // without a leader it is dropped; the proposer retries
       break;
     case raftpb::MSG_APPEND:
-      election_elapsed_ = 0;
-      lead_ = m.from();
-      removed_awaiting_successor_ = false;
-      HandleAppend(m);
-      break;
     case raftpb::MSG_HEARTBEAT:
-      election_elapsed_ = 0;
-      lead_ = m.from();
-      removed_awaiting_successor_ = false;
-      HandleHeartbeat(m);
-      break;
     case raftpb::MSG_SNAPSHOT:
+      // The leader of our term: reset the election timer and remember it.
       election_elapsed_ = 0;
       lead_ = m.from();
       removed_awaiting_successor_ = false;
-      HandleSnapshot(m);
-      break;
-    case raftpb::MSG_TRANSFER_LEADER:
-      if (lead_ != 0) {
-        raftpb::Message fwd = m;
-        fwd.set_to(lead_);
-        Send(std::move(fwd));
+      if (m.type() == raftpb::MSG_APPEND) {
+        HandleAppend(m);
+      } else if (m.type() == raftpb::MSG_HEARTBEAT) {
+        HandleHeartbeat(m);
+      } else {
+        HandleSnapshot(m);
       }
       break;
     case raftpb::MSG_TIMEOUT_NOW:
@@ -359,10 +347,7 @@ Status Core::Propose(std::string data) {
     DebugCheck();
     return Status::Ok();
   }
-  if (lead_ == 0) return Status::ProposalDropped("no leader");
-  m.set_to(lead_);
-  Send(std::move(m));
-  return Status::Ok();
+  return ForwardToLeader(std::move(m));
 }
 
 Status Core::ProposeConfChange(const raftpb::ConfChange& cc) {
@@ -382,10 +367,7 @@ Status Core::ProposeConfChange(const raftpb::ConfChange& cc) {
     DebugCheck();
     return Status::Ok();
   }
-  if (lead_ == 0) return Status::ProposalDropped("no leader");
-  m.set_to(lead_);
-  Send(std::move(m));
-  return Status::Ok();
+  return ForwardToLeader(std::move(m));
 }
 
 raftpb::ConfState Core::ApplyConfChange(const raftpb::ConfChange& cc) {
@@ -419,13 +401,10 @@ Status Core::ReadIndex(std::string ctx) {
     DebugCheck();
     return Status::Ok();
   }
-  if (lead_ == 0) return Status::ProposalDropped("no leader");
   raftpb::Message m;
   m.set_type(raftpb::MSG_READ_INDEX);
-  m.set_to(lead_);
   m.set_context(std::move(ctx));
-  Send(std::move(m));
-  return Status::Ok();
+  return ForwardToLeader(std::move(m));
 }
 
 Status Core::TransferLeader(uint64_t transferee) {
@@ -438,13 +417,10 @@ Status Core::TransferLeader(uint64_t transferee) {
     DebugCheck();
     return Status::Ok();
   }
-  if (lead_ == 0) return Status::ProposalDropped("no leader");
   raftpb::Message m;
   m.set_type(raftpb::MSG_TRANSFER_LEADER);
-  m.set_to(lead_);
   m.set_transferee(transferee);
-  Send(std::move(m));
-  return Status::Ok();
+  return ForwardToLeader(std::move(m));
 }
 
 void Core::Campaign() {
@@ -609,6 +585,13 @@ void Core::Send(raftpb::Message m) {
     m.set_term(term_);
   }
   msgs_.push_back(std::move(m));
+}
+
+Status Core::ForwardToLeader(raftpb::Message m) {
+  if (lead_ == 0) return Status::ProposalDropped("no leader");
+  m.set_to(lead_);
+  Send(std::move(m));
+  return Status::Ok();
 }
 
 bool Core::CommittedEntryInCurrentTerm() const {

@@ -163,6 +163,9 @@ class Core {
   void StepFollower(const raftpb::Message& m);
 
   void Send(raftpb::Message m);
+  // Sends a term-less request (proposal, read, transfer) to the known leader; ProposalDropped
+  // when there is none.
+  [[nodiscard]] Status ForwardToLeader(raftpb::Message m);
   raftpb::HardState CurrentHardState() const;
   SoftState CurrentSoftState() const { return {lead_, role_}; }
   bool CommittedEntryInCurrentTerm() const;
