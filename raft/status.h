@@ -25,6 +25,7 @@ enum class StatusCode {
   kFailedPrecondition,  // The request is valid but the state does not allow it now.
   kCorruption,          // Persistent data is damaged or inconsistent.
   kIOError,             // The operating system or the disk failed.
+  kNoSpace,             // The disk is full: writes fail, reads still work.
   kInternal,            // A bug: an invariant of raftkv itself does not hold.
 };
 
@@ -55,6 +56,7 @@ class [[nodiscard]] Status {
   }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
+  static Status NoSpace(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
