@@ -26,6 +26,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "IOError";
     case StatusCode::kNoSpace:
       return "NoSpace";
+    case StatusCode::kOutOfRange:
+      return "OutOfRange";
     case StatusCode::kInternal:
       return "Internal";
   }

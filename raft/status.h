@@ -26,6 +26,7 @@ enum class StatusCode {
   kCorruption,          // Persistent data is damaged or inconsistent.
   kIOError,             // The operating system or the disk failed.
   kNoSpace,             // The disk is full: writes fail, reads still work.
+  kOutOfRange,          // MVCC: a revision below the compacted one or above the current one.
   kInternal,            // A bug: an invariant of raftkv itself does not hold.
 };
 
@@ -57,6 +58,7 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
   static Status NoSpace(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
+  static Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
