@@ -19,8 +19,8 @@ namespace raftkv::storage {
 namespace {
 
 constexpr std::string_view kIdentityKey = "identity";
-constexpr const char* kFamilyNames[kFamilyCount] = {
-    "default", "raft_log", "raft_meta", "mvcc_kv", "mvcc_meta"};
+constexpr const char* kFamilyNames[kFamilyCount] = {"default", "raft_log", "raft_meta", "mvcc_kv",
+                                                    "mvcc_meta"};
 
 std::string Hex(uint64_t v) {
   char buf[24];
@@ -75,7 +75,8 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& option
   RAFTKV_RETURN_IF_ERROR(CheckDirectoryContents(options.data_dir, &fresh));
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) return Status::IOError("cannot create data dir " + options.data_dir + ": " + ec.message());
+  if (ec)
+    return Status::IOError("cannot create data dir " + options.data_dir + ": " + ec.message());
 
   rocksdb::Options db_options;
   db_options.create_if_missing = fresh;
@@ -88,6 +89,9 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& option
   db_options.bytes_per_sync = 1 << 20;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
+  // After a write error (a full disk) RocksDB stops writes; Database::Write resumes explicitly on
+  // the next write instead of a background retry loop, so the caller sees every failure.
+  db_options.max_bgerror_resume_count = 0;
   std::unique_ptr<rocksdb::Env> composite_env;
   if (options.file_system) {
     composite_env = rocksdb::NewCompositeEnv(options.file_system);
@@ -112,9 +116,9 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& option
                                 ": the database files are damaged: " + s.ToString());
     }
     if (s.IsInvalidArgument()) {
-      return Status::Corruption("data dir " + options.data_dir +
-                                ": not a raftkv database (column families differ): " +
-                                s.ToString());
+      return Status::Corruption(
+          "data dir " + options.data_dir +
+          ": not a raftkv database (column families differ): " + s.ToString());
     }
     return FromRocks(s, "data dir " + options.data_dir + ": cannot open the database");
   }
@@ -141,10 +145,10 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& option
     storagepb::DataDirIdentity record;
     RAFTKV_RETURN_IF_ERROR(ParseStored(stored, "data dir identity", &record));
     if (record.format_version() > kFormatVersion) {
-      return Status::FailedPrecondition(
-          "data dir " + options.data_dir + " has on-disk format " +
-          std::to_string(record.format_version()) + ", newer than this binary's " +
-          std::to_string(kFormatVersion));
+      return Status::FailedPrecondition("data dir " + options.data_dir + " has on-disk format " +
+                                        std::to_string(record.format_version()) +
+                                        ", newer than this binary's " +
+                                        std::to_string(kFormatVersion));
     }
     database->identity_ = MemberIdentity{record.cluster_id(), record.member_id()};
     if (options.expected_identity && *options.expected_identity != *database->identity_) {
@@ -180,17 +184,26 @@ rocksdb::ColumnFamilyHandle* Database::family(Family f) const {
 
 Status Database::Write(rocksdb::WriteBatch* batch, bool sync) {
   if (needs_resume_.load()) {
-    // The previous write hit a full disk and RocksDB stopped accepting writes; try again now.
+    // An earlier write failed (a full disk) and RocksDB stopped accepting writes. Try to resume;
+    // Busy means RocksDB's own recovery (which polls for free space) is already running.
     rocksdb::Status resumed = db_->Resume();
-    if (!resumed.ok()) return FromRocks(resumed, "the database is stopped after a write error");
+    if (!resumed.ok()) {
+      std::lock_guard<std::mutex> lock(last_error_mu_);
+      return Status(last_error_.code(), "writes are stopped after an earlier failure (" +
+                                            last_error_.message() +
+                                            ") and have not resumed yet: " + resumed.ToString());
+    }
     needs_resume_.store(false);
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   rocksdb::Status s = db_->Write(write_options, batch);
   if (!s.ok()) {
+    Status error = FromRocks(s, s.IsNoSpace() ? "write failed, the disk is full" : "write failed");
+    std::lock_guard<std::mutex> lock(last_error_mu_);
+    last_error_ = error;
     needs_resume_.store(true);
-    return FromRocks(s, s.IsNoSpace() ? "write failed, the disk is full" : "write failed");
+    return error;
   }
   return Status::Ok();
 }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,8 +79,9 @@ class Database {
   rocksdb::ColumnFamilyHandle* family(Family f) const;
 
   // Applies `batch` atomically; with `sync`, it is on stable storage when this returns OK.
-  // A full disk gives NoSpace; the next Write first tries to resume RocksDB, so writes work
-  // again once space is freed. Reads keep working throughout.
+  // A full disk gives NoSpace, and so does every later Write until RocksDB resumes: each Write
+  // tries DB::Resume first, and RocksDB also retries by itself, so writes work again soon after
+  // space is freed. Reads keep working throughout.
   [[nodiscard]] Status Write(rocksdb::WriteBatch* batch, bool sync);
 
   // The identity stored in the directory (absent only for a directory opened without one and
@@ -104,6 +106,9 @@ class Database {
   std::optional<MemberIdentity> identity_;
   // Set after a write failed because the disk was full; the next Write calls DB::Resume first.
   std::atomic<bool> needs_resume_{false};
+  // The error of the write that stopped RocksDB, repeated (with its code) until writes resume.
+  std::mutex last_error_mu_;
+  Status last_error_;  // guarded by last_error_mu_
 };
 
 // Maps a RocksDB status to a raftkv Status, prefixing the message with `context`.

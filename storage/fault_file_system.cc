@@ -44,9 +44,10 @@ class FaultWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
 
 }  // namespace
 
-rocksdb::IOStatus FaultFileSystem::NewWritableFile(
-    const std::string& fname, const rocksdb::FileOptions& options,
-    std::unique_ptr<rocksdb::FSWritableFile>* result, rocksdb::IODebugContext* dbg) {
+rocksdb::IOStatus FaultFileSystem::NewWritableFile(const std::string& fname,
+                                                   const rocksdb::FileOptions& options,
+                                                   std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                                   rocksdb::IODebugContext* dbg) {
   if (disk_full()) return DiskFull();
   std::unique_ptr<rocksdb::FSWritableFile> file;
   rocksdb::IOStatus s = target()->NewWritableFile(fname, options, &file, dbg);

@@ -6,8 +6,10 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "storage/fault_file_system.h"
 #include "tests/storage/temp_dir.h"
@@ -34,7 +36,8 @@ Status PutNodeMeta(Database& db, const std::string& key, const std::string& valu
 
 std::string GetNodeMeta(Database& db, const std::string& key) {
   std::string value;
-  rocksdb::Status s = db.db()->Get(rocksdb::ReadOptions(), db.family(Family::kNodeMeta), key, &value);
+  rocksdb::Status s =
+      db.db()->Get(rocksdb::ReadOptions(), db.family(Family::kNodeMeta), key, &value);
   return s.ok() ? value : "<" + s.ToString() + ">";
 }
 
@@ -140,9 +143,17 @@ TEST(DatabaseTest, FullDiskFailsWritesWithNoSpaceKeepsReadsAndRecoversWhenSpaceR
   EXPECT_FALSE(PutNodeMeta(**db, "during2", "3", true).ok());
   EXPECT_EQ(GetNodeMeta(**db, "before"), "1");  // reads keep working
 
+  // Space returns: writes resume (RocksDB may still be finishing its own recovery, so wait
+  // for the condition with a deadline rather than expecting the very next write to pass).
   fs->SetDiskFull(false);
   Status after = PutNodeMeta(**db, "after", "4", true);
-  EXPECT_TRUE(after.ok()) << after.ToString();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!after.ok() && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_EQ(after.code(), StatusCode::kNoSpace) << after.ToString();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    after = PutNodeMeta(**db, "after", "4", true);
+  }
+  ASSERT_TRUE(after.ok()) << after.ToString();
   EXPECT_EQ(GetNodeMeta(**db, "after"), "4");
   EXPECT_EQ(GetNodeMeta(**db, "before"), "1");
 }
