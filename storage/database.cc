@@ -89,6 +89,7 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& option
   db_options.bytes_per_sync = 1 << 20;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
+  db_options.db_write_buffer_size = options.memtable_budget_bytes;
   // After a write error (a full disk) RocksDB stops writes; Database::Write resumes explicitly on
   // the next write instead of a background retry loop, so the caller sees every failure.
   db_options.max_bgerror_resume_count = 0;

@@ -61,6 +61,9 @@ struct DatabaseOptions {
   std::shared_ptr<rocksdb::FileSystem> file_system;
   // Shared block cache for all column families.
   size_t block_cache_bytes = 64 << 20;
+  // Memory for memtables across all column families; RocksDB flushes when it is reached, so a
+  // member's write memory stays bounded whatever it is asked to store (a snapshot restore, say).
+  size_t memtable_budget_bytes = 64 << 20;
 };
 
 // Owns the RocksDB instance. Thread-safe: RocksDB's DB is, and Write only adds error mapping.
