@@ -129,12 +129,6 @@ std::vector<uint64_t> Indexes(const std::vector<raftpb::Entry>& entries) {
   return out;
 }
 
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    const ::raftkv::Status s_ = (expr);                     \
-    ASSERT_TRUE(s_.ok()) << #expr << ": " << s_.ToString(); \
-  } while (0)
-
 template <typename Impl>
 class LogConformanceTest : public ::testing::Test {
  protected:
@@ -145,7 +139,7 @@ class LogConformanceTest : public ::testing::Test {
       SCOPED_TRACE("live");
       check();
     }
-    ASSERT_OK(impl_.Reopen());
+    RAFTKV_ASSERT_OK(impl_.Reopen());
     SCOPED_TRACE("after reopen");
     check();
   }
@@ -183,7 +177,7 @@ TYPED_TEST(LogConformanceTest, NewLogIsEmptyWithTermZeroAtIndexZero) {
 }
 
 TYPED_TEST(LogConformanceTest, EntriesReturnsTheHalfOpenRangeLoToHi) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 6, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 6, 1))));
   this->CheckLiveAndReopened([&] {
     auto got = this->log().Entries(2, 5, UINT64_MAX);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -199,7 +193,7 @@ TYPED_TEST(LogConformanceTest, EntriesReturnsTheHalfOpenRangeLoToHi) {
 }
 
 TYPED_TEST(LogConformanceTest, EntriesBeyondLastIndexAreUnavailable) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
   this->CheckLiveAndReopened([&] {
     auto got = this->log().Entries(2, 5, UINT64_MAX);
     ASSERT_FALSE(got.ok());
@@ -209,9 +203,9 @@ TYPED_TEST(LogConformanceTest, EntriesBeyondLastIndexAreUnavailable) {
 }
 
 TYPED_TEST(LogConformanceTest, EntriesAtOrBelowTheCompactedIndexAreCompacted) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 10, 1))));
-  ASSERT_OK(this->impl_.CreateSnapshot(5, Voters({1}), "s"));
-  ASSERT_OK(this->impl_.Compact(4));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 10, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.CreateSnapshot(5, Voters({1}), "s"));
+  RAFTKV_ASSERT_OK(this->impl_.Compact(4));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().FirstIndex(), 5u);
     auto below = this->log().Entries(4, 8, UINT64_MAX);
@@ -224,7 +218,7 @@ TYPED_TEST(LogConformanceTest, EntriesAtOrBelowTheCompactedIndexAreCompacted) {
 }
 
 TYPED_TEST(LogConformanceTest, EntriesStopOnceTheirSizeExceedsMaxBytes) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 6, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 6, 1))));
   const uint64_t s2 = raft::EntrySize(VerifiableEntry(2, 1));
   const uint64_t s3 = raft::EntrySize(VerifiableEntry(3, 1));
   const uint64_t s4 = raft::EntrySize(VerifiableEntry(4, 1));
@@ -244,7 +238,7 @@ TYPED_TEST(LogConformanceTest, EntriesStopOnceTheirSizeExceedsMaxBytes) {
 }
 
 TYPED_TEST(LogConformanceTest, EntriesReturnAtLeastOneEntryWhateverMaxBytes) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
   this->CheckLiveAndReopened([&] {
     auto got = this->log().Entries(2, 4, 0);
     ASSERT_TRUE(got.ok());
@@ -253,10 +247,10 @@ TYPED_TEST(LogConformanceTest, EntriesReturnAtLeastOneEntryWhateverMaxBytes) {
 }
 
 TYPED_TEST(LogConformanceTest, TermIsAnswerableFromFirstIndexMinusOneToLastIndex) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
-  ASSERT_OK(this->impl_.Save(Append(Run(4, 6, 2))));
-  ASSERT_OK(this->impl_.CreateSnapshot(4, Voters({1}), "s"));
-  ASSERT_OK(this->impl_.Compact(3));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(4, 6, 2))));
+  RAFTKV_ASSERT_OK(this->impl_.CreateSnapshot(4, Voters({1}), "s"));
+  RAFTKV_ASSERT_OK(this->impl_.Compact(3));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(Terms(this->log(), 3, 6), (std::vector<uint64_t>{1, 2, 2, 2}));
     auto below = this->log().Term(2);
@@ -269,9 +263,9 @@ TYPED_TEST(LogConformanceTest, TermIsAnswerableFromFirstIndexMinusOneToLastIndex
 }
 
 TYPED_TEST(LogConformanceTest, AppendAtOrBelowLastIndexTruncatesTheConflictingSuffix) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 8, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 8, 1))));
   // A new leader's entries from 4 to 5 replace 4..8: 6..8 must be gone.
-  ASSERT_OK(this->impl_.Save(Append(Run(4, 5, 2))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(4, 5, 2))));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().LastIndex(), 5u);
     EXPECT_EQ(Terms(this->log(), 1, 5), (std::vector<uint64_t>{1, 1, 1, 2, 2}));
@@ -285,8 +279,8 @@ TYPED_TEST(LogConformanceTest, AppendAtOrBelowLastIndexTruncatesTheConflictingSu
 }
 
 TYPED_TEST(LogConformanceTest, AppendOfALongerRunReplacesTheSuffixAndExtendsTheLog) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 4, 1))));
-  ASSERT_OK(this->impl_.Save(Append(Run(3, 9, 3))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 4, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(3, 9, 3))));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().LastIndex(), 9u);
     EXPECT_EQ(Terms(this->log(), 1, 9), (std::vector<uint64_t>{1, 1, 3, 3, 3, 3, 3, 3, 3}));
@@ -294,7 +288,7 @@ TYPED_TEST(LogConformanceTest, AppendOfALongerRunReplacesTheSuffixAndExtendsTheL
 }
 
 TYPED_TEST(LogConformanceTest, AppendLeavingAGapIsRejectedAndChangesNothing) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
   Status s = this->impl_.Save(Append(Run(5, 6, 1)));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   this->CheckLiveAndReopened([&] {
@@ -304,7 +298,7 @@ TYPED_TEST(LogConformanceTest, AppendLeavingAGapIsRejectedAndChangesNothing) {
 }
 
 TYPED_TEST(LogConformanceTest, AppendOfNonContiguousEntriesIsRejectedAndChangesNothing) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
   std::vector<raftpb::Entry> broken = {VerifiableEntry(4, 1), VerifiableEntry(6, 1)};
   Status s = this->impl_.Save(Append(broken));
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
@@ -312,14 +306,14 @@ TYPED_TEST(LogConformanceTest, AppendOfNonContiguousEntriesIsRejectedAndChangesN
 }
 
 TYPED_TEST(LogConformanceTest, AppendedEntriesAtOrBelowTheCompactedIndexAreIgnored) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 6, 1))));
-  ASSERT_OK(this->impl_.CreateSnapshot(4, Voters({1}), "s"));
-  ASSERT_OK(this->impl_.Compact(4));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 6, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.CreateSnapshot(4, Voters({1}), "s"));
+  RAFTKV_ASSERT_OK(this->impl_.Compact(4));
   // Entirely below: a no-op.
-  ASSERT_OK(this->impl_.Save(Append(Run(2, 3, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(2, 3, 1))));
   EXPECT_EQ(this->log().LastIndex(), 6u);
   // Straddling: only 5.. are taken, and they truncate from 5.
-  ASSERT_OK(this->impl_.Save(Append(Run(3, 5, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(3, 5, 1))));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().FirstIndex(), 5u);
     EXPECT_EQ(this->log().LastIndex(), 5u);
@@ -328,8 +322,8 @@ TYPED_TEST(LogConformanceTest, AppendedEntriesAtOrBelowTheCompactedIndexAreIgnor
 }
 
 TYPED_TEST(LogConformanceTest, SnapshotInstallReplacesTheWholeLogAndItsConfiguration) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 10, 1))));
-  ASSERT_OK(this->impl_.Save(InstallSnapshot(7, 3, {1, 2, 3})));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 10, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(InstallSnapshot(7, 3, {1, 2, 3})));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().FirstIndex(), 8u);
     EXPECT_EQ(this->log().LastIndex(), 7u);
@@ -350,9 +344,9 @@ TYPED_TEST(LogConformanceTest, SnapshotInstallReplacesTheWholeLogAndItsConfigura
 }
 
 TYPED_TEST(LogConformanceTest, SnapshotInstallBeyondTheLogLeavesAnEmptyLogAfterIt) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
-  ASSERT_OK(this->impl_.Save(InstallSnapshot(20, 4, {1})));
-  ASSERT_OK(this->impl_.Save(Append(Run(21, 22, 4))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(InstallSnapshot(20, 4, {1})));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(21, 22, 4))));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().FirstIndex(), 21u);
     EXPECT_EQ(this->log().LastIndex(), 22u);
@@ -361,10 +355,10 @@ TYPED_TEST(LogConformanceTest, SnapshotInstallBeyondTheLogLeavesAnEmptyLogAfterI
 }
 
 TYPED_TEST(LogConformanceTest, SnapshotAndEntriesOfOneReadyAreAppliedInThatOrder) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 5, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 5, 1))));
   Ready rd = InstallSnapshot(8, 2, {1});
   rd.entries = Run(9, 11, 2);
-  ASSERT_OK(this->impl_.Save(rd));
+  RAFTKV_ASSERT_OK(this->impl_.Save(rd));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().FirstIndex(), 9u);
     EXPECT_EQ(this->log().LastIndex(), 11u);
@@ -373,7 +367,7 @@ TYPED_TEST(LogConformanceTest, SnapshotAndEntriesOfOneReadyAreAppliedInThatOrder
 }
 
 TYPED_TEST(LogConformanceTest, SnapshotInstallOlderThanTheCurrentOneIsRejected) {
-  ASSERT_OK(this->impl_.Save(InstallSnapshot(10, 2, {1})));
+  RAFTKV_ASSERT_OK(this->impl_.Save(InstallSnapshot(10, 2, {1})));
   Status s = this->impl_.Save(InstallSnapshot(9, 2, {1}));
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   this->CheckLiveAndReopened([&] {
@@ -383,9 +377,9 @@ TYPED_TEST(LogConformanceTest, SnapshotInstallOlderThanTheCurrentOneIsRejected) 
 }
 
 TYPED_TEST(LogConformanceTest, CreateSnapshotRecordsTheTermOfItsIndexAndKeepsTheLog) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
-  ASSERT_OK(this->impl_.Save(Append(Run(4, 6, 2))));
-  ASSERT_OK(this->impl_.CreateSnapshot(5, Voters({1, 2}), "data@5"));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(4, 6, 2))));
+  RAFTKV_ASSERT_OK(this->impl_.CreateSnapshot(5, Voters({1, 2}), "data@5"));
   this->CheckLiveAndReopened([&] {
     auto snap = this->log().GetSnapshot();
     ASSERT_TRUE(snap.ok());
@@ -399,8 +393,8 @@ TYPED_TEST(LogConformanceTest, CreateSnapshotRecordsTheTermOfItsIndexAndKeepsThe
 }
 
 TYPED_TEST(LogConformanceTest, CreateSnapshotNotNewerOrBeyondTheLogIsRejected) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 6, 1))));
-  ASSERT_OK(this->impl_.CreateSnapshot(4, Voters({1}), "s"));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 6, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.CreateSnapshot(4, Voters({1}), "s"));
   EXPECT_EQ(this->impl_.CreateSnapshot(4, Voters({1}), "s").code(),
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(this->impl_.CreateSnapshot(3, Voters({1}), "s").code(),
@@ -410,10 +404,10 @@ TYPED_TEST(LogConformanceTest, CreateSnapshotNotNewerOrBeyondTheLogIsRejected) {
 }
 
 TYPED_TEST(LogConformanceTest, CompactRemovesThePrefixAndKeepsTheTermOfTheCompactedIndex) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 4, 1))));
-  ASSERT_OK(this->impl_.Save(Append(Run(5, 9, 2))));
-  ASSERT_OK(this->impl_.CreateSnapshot(8, Voters({1}), "s"));
-  ASSERT_OK(this->impl_.Compact(5));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 4, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(5, 9, 2))));
+  RAFTKV_ASSERT_OK(this->impl_.CreateSnapshot(8, Voters({1}), "s"));
+  RAFTKV_ASSERT_OK(this->impl_.Compact(5));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().FirstIndex(), 6u);
     EXPECT_EQ(this->log().LastIndex(), 9u);
@@ -424,7 +418,7 @@ TYPED_TEST(LogConformanceTest, CompactRemovesThePrefixAndKeepsTheTermOfTheCompac
     EXPECT_EQ(Indexes(*rest), (std::vector<uint64_t>{6, 7, 8, 9}));
   });
   // Up to the snapshot index itself.
-  ASSERT_OK(this->impl_.Compact(8));
+  RAFTKV_ASSERT_OK(this->impl_.Compact(8));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().FirstIndex(), 9u);
     EXPECT_EQ(*this->log().Term(8), 2u);
@@ -432,16 +426,16 @@ TYPED_TEST(LogConformanceTest, CompactRemovesThePrefixAndKeepsTheTermOfTheCompac
 }
 
 TYPED_TEST(LogConformanceTest, CompactBeyondTheSnapshotIsRejectedAndBehindItIsANoOp) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 9, 1))));
-  ASSERT_OK(this->impl_.CreateSnapshot(5, Voters({1}), "s"));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 9, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.CreateSnapshot(5, Voters({1}), "s"));
   EXPECT_EQ(this->impl_.Compact(6).code(), StatusCode::kInvalidArgument);
-  ASSERT_OK(this->impl_.Compact(4));
-  ASSERT_OK(this->impl_.Compact(3));  // already compacted further
+  RAFTKV_ASSERT_OK(this->impl_.Compact(4));
+  RAFTKV_ASSERT_OK(this->impl_.Compact(3));  // already compacted further
   this->CheckLiveAndReopened([&] { EXPECT_EQ(this->log().FirstIndex(), 5u); });
 }
 
 TYPED_TEST(LogConformanceTest, HardStateIsWhatGetInitialStateReports) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 2))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 3, 2))));
   Ready rd;
   raftpb::HardState hs;
   hs.set_term(5);
@@ -449,7 +443,7 @@ TYPED_TEST(LogConformanceTest, HardStateIsWhatGetInitialStateReports) {
   hs.set_commit(2);
   rd.hard_state = hs;
   rd.must_sync = true;
-  ASSERT_OK(this->impl_.Save(rd));
+  RAFTKV_ASSERT_OK(this->impl_.Save(rd));
   this->CheckLiveAndReopened([&] {
     auto init = this->log().GetInitialState();
     ASSERT_TRUE(init.ok());
@@ -460,7 +454,7 @@ TYPED_TEST(LogConformanceTest, HardStateIsWhatGetInitialStateReports) {
 }
 
 TYPED_TEST(LogConformanceTest, BootstrapWritesTheFoundingConfigurationAsCommittedEntries) {
-  ASSERT_OK(this->impl_.Bootstrap({3, 1, 2}));
+  RAFTKV_ASSERT_OK(this->impl_.Bootstrap({3, 1, 2}));
   this->CheckLiveAndReopened([&] {
     EXPECT_EQ(this->log().FirstIndex(), 1u);
     EXPECT_EQ(this->log().LastIndex(), 3u);
@@ -481,7 +475,7 @@ TYPED_TEST(LogConformanceTest, BootstrapWritesTheFoundingConfigurationAsCommitte
 }
 
 TYPED_TEST(LogConformanceTest, BootstrapOfALogThatIsNotEmptyIsRejected) {
-  ASSERT_OK(this->impl_.Save(Append(Run(1, 1, 1))));
+  RAFTKV_ASSERT_OK(this->impl_.Save(Append(Run(1, 1, 1))));
   EXPECT_EQ(this->impl_.Bootstrap({1}).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(this->log().LastIndex(), 1u);
 }

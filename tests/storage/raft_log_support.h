@@ -7,10 +7,19 @@
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "proto/raft.pb.h"
 #include "raft/status.h"
 #include "storage/database.h"
 #include "storage/raft_log_store.h"
+
+// Fails the test (fatally) when `expr` yields a non-ok Status, printing the expression and it.
+#define RAFTKV_ASSERT_OK(expr)                                                                    \
+  do {                                                                                            \
+    const ::raftkv::Status raftkv_assert_status_ = (expr);                                        \
+    ASSERT_TRUE(raftkv_assert_status_.ok()) << #expr << ": " << raftkv_assert_status_.ToString(); \
+  } while (0)
 
 namespace raftkv::storage::testing {
 
