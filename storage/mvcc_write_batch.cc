@@ -1,0 +1,184 @@
+#include "storage/mvcc_write_batch.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include "storage/database.h"
+#include "storage/mvcc_errors.h"
+#include "storage/mvcc_store.h"
+
+namespace raftkv::storage {
+
+using etcdserverpb::CompactionRequest;
+using etcdserverpb::CompactionResponse;
+using etcdserverpb::DeleteRangeRequest;
+using etcdserverpb::DeleteRangeResponse;
+using etcdserverpb::PutRequest;
+using etcdserverpb::PutResponse;
+using etcdserverpb::RangeRequest;
+using etcdserverpb::RangeResponse;
+
+// Iterators over the batch's own writes merged with the database (the batch wins).
+class MvccWriteBatch::Source : public mvcc::VersionSource {
+ public:
+  Source(Database* db, rocksdb::WriteBatchWithIndex* batch) : db_(db), batch_(batch) {}
+
+  std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Slice* upper_bound) override {
+    rocksdb::ReadOptions options;
+    options.iterate_upper_bound = upper_bound;
+    rocksdb::ColumnFamilyHandle* family = db_->family(Family::kMvccKv);
+    return std::unique_ptr<rocksdb::Iterator>(
+        batch_->NewIteratorWithBase(family, db_->db()->NewIterator(options, family)));
+  }
+
+ private:
+  Database* const db_;
+  rocksdb::WriteBatchWithIndex* const batch_;
+};
+
+MvccWriteBatch::MvccWriteBatch(MvccStore* store, uint64_t generation, int64_t revision,
+                               int64_t compacted)
+    : store_(store),
+      generation_(generation),
+      // overwrite_key: a key written twice in the batch shows its last value only.
+      batch_(std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
+                                                            /*overwrite_key=*/true)),
+      source_(std::make_unique<Source>(store->db_, batch_.get())),
+      revision_(revision),
+      compacted_(compacted) {}
+
+MvccWriteBatch::~MvccWriteBatch() { store_->batch_open_ = false; }
+
+void MvccWriteBatch::BeginRequest() {
+  begin_revision_ = revision_;
+  request_wrote_ = false;
+  batch_->SetSavePoint();
+}
+
+Status MvccWriteBatch::EndRequest(Status status) {
+  if (status.ok()) {
+    rocksdb::Status s = batch_->PopSavePoint();
+    if (!s.ok()) return Status::Internal("mvcc: batch save point: " + s.ToString());
+    if (request_wrote_) revision_ = begin_revision_ + 1;
+  } else {
+    rocksdb::Status s = batch_->RollbackToSavePoint();
+    if (!s.ok()) return Status::Internal("mvcc: batch rollback: " + s.ToString());
+  }
+  request_wrote_ = false;
+  return status;
+}
+
+mvcc::ReadView MvccWriteBatch::View(int64_t current) const {
+  return mvcc::ReadView{generation_, current, compacted_};
+}
+
+Status MvccWriteBatch::CheckLease(int64_t lease) const {
+  if (lease != 0 && store_->options_.lease_exists && !store_->options_.lease_exists(lease)) {
+    return mvcc::LeaseNotFoundError();
+  }
+  return Status::Ok();
+}
+
+Status MvccWriteBatch::GetLive(std::string_view key, std::optional<mvccpb::KeyValue>* kv) {
+  kv->reset();
+  std::vector<mvccpb::KeyValue> kvs;
+  int64_t count = 0;
+  RAFTKV_RETURN_IF_ERROR(mvcc::CollectLive(*source_, mvcc::MakeKeyRange(generation_, key, ""),
+                                           ReadRevision(), 1, &kvs, &count));
+  if (!kvs.empty()) *kv = std::move(kvs.front());
+  return Status::Ok();
+}
+
+Status MvccWriteBatch::WriteVersion(std::string_view key, const mvcc::VersionRecord& record) {
+  const int64_t revision = begin_revision_ + 1;
+  rocksdb::Status s =
+      batch_->Put(store_->db_->family(Family::kMvccKv),
+                  mvcc::VersionKey(generation_, key, revision), mvcc::EncodeRecord(record));
+  if (!s.ok()) return FromRocks(s, "mvcc: adding to the write batch");
+  request_wrote_ = true;
+  return Status::Ok();
+}
+
+Status MvccWriteBatch::ApplyPut(const PutRequest& request, PutResponse* response) {
+  std::optional<mvccpb::KeyValue> previous;
+  RAFTKV_RETURN_IF_ERROR(GetLive(request.key(), &previous));
+  if ((request.ignore_value() || request.ignore_lease()) && !previous.has_value()) {
+    return mvcc::KeyNotFoundError();
+  }
+  mvcc::VersionRecord record;
+  record.value = request.ignore_value() ? previous->value() : request.value();
+  record.lease = request.ignore_lease() ? previous->lease() : request.lease();
+  record.create_revision = previous ? previous->create_revision() : begin_revision_ + 1;
+  record.version = previous ? previous->version() + 1 : 1;
+  RAFTKV_RETURN_IF_ERROR(WriteVersion(request.key(), record));
+  if (request.prev_kv() && previous.has_value()) *response->mutable_prev_kv() = *previous;
+  response->mutable_header()->set_revision(begin_revision_ + 1);
+  return Status::Ok();
+}
+
+Status MvccWriteBatch::ApplyDeleteRange(const DeleteRangeRequest& request,
+                                        DeleteRangeResponse* response) {
+  std::vector<mvccpb::KeyValue> live;
+  int64_t count = 0;
+  RAFTKV_RETURN_IF_ERROR(mvcc::CollectLive(
+      *source_, mvcc::MakeKeyRange(generation_, request.key(), request.range_end()), ReadRevision(),
+      0, &live, &count));
+  mvcc::VersionRecord tombstone;
+  tombstone.tombstone = true;
+  for (const mvccpb::KeyValue& kv : live) {
+    RAFTKV_RETURN_IF_ERROR(WriteVersion(kv.key(), tombstone));
+  }
+  response->set_deleted(static_cast<int64_t>(live.size()));
+  if (request.prev_kv()) {
+    for (mvccpb::KeyValue& kv : live) *response->add_prev_kvs() = std::move(kv);
+  }
+  response->mutable_header()->set_revision(ReadRevision());
+  return Status::Ok();
+}
+
+Status MvccWriteBatch::ApplyRange(const RangeRequest& request, RangeResponse* response) {
+  StatusOr<RangeResponse> result = mvcc::ExecuteRange(*source_, View(ReadRevision()), request);
+  if (!result.ok()) return result.status();
+  *response = std::move(result).value();
+  return Status::Ok();
+}
+
+StatusOr<PutResponse> MvccWriteBatch::Put(const PutRequest& request) {
+  PutResponse response;
+  BeginRequest();
+  Status status = CheckLease(request.lease());
+  if (status.ok()) status = ApplyPut(request, &response);
+  RAFTKV_RETURN_IF_ERROR(EndRequest(std::move(status)));
+  return response;
+}
+
+StatusOr<DeleteRangeResponse> MvccWriteBatch::DeleteRange(const DeleteRangeRequest& request) {
+  DeleteRangeResponse response;
+  BeginRequest();
+  RAFTKV_RETURN_IF_ERROR(EndRequest(ApplyDeleteRange(request, &response)));
+  return response;
+}
+
+StatusOr<RangeResponse> MvccWriteBatch::Range(const RangeRequest& request) {
+  RangeResponse response;
+  BeginRequest();
+  RAFTKV_RETURN_IF_ERROR(EndRequest(ApplyRange(request, &response)));
+  return response;
+}
+
+StatusOr<CompactionResponse> MvccWriteBatch::Compact(const CompactionRequest& request) {
+  // etcd: at or below the compacted revision is "compacted", above the current "future".
+  if (request.revision() <= compacted_) return mvcc::CompactedError();
+  if (request.revision() > revision_) return mvcc::FutureRevisionError();
+  rocksdb::Status s = batch_->Put(store_->db_->family(Family::kMvccMeta),
+                                  mvcc::MetaKey(generation_, mvcc::kMetaCompacted),
+                                  mvcc::EncodeInt64(request.revision()));
+  if (!s.ok()) return FromRocks(s, "mvcc: adding to the write batch");
+  compacted_ = request.revision();
+  compacted_changed_ = true;
+  CompactionResponse response;
+  response.mutable_header()->set_revision(revision_);
+  return response;
+}
+
+}  // namespace raftkv::storage
