@@ -1,0 +1,276 @@
+#include "server/raft_node.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "raft/config.h"
+
+namespace raftkv::server {
+namespace {
+
+// Messages a leader may send before its own write is durable (raft/ready.h, step 2).
+bool MaySendBeforePersist(const raftpb::Message& m) {
+  return m.type() == raftpb::MSG_APPEND || m.type() == raftpb::MSG_HEARTBEAT ||
+         m.type() == raftpb::MSG_SNAPSHOT;
+}
+
+}  // namespace
+
+RaftNode::RaftNode(RaftNodeOptions options, storage::RaftLogStore* log, Applier* applier,
+                   PeerSender* sender, ApplyWaiters* apply_waiters, ReadIndexWaiters* read_waiters)
+    : options_(options),
+      log_(log),
+      applier_(applier),
+      sender_(sender),
+      apply_waiters_(apply_waiters),
+      read_waiters_(read_waiters) {}
+
+RaftNode::~RaftNode() { Stop(); }
+
+Status RaftNode::Start() {
+  raft::Config config;
+  config.id = options_.id;
+  config.election_tick = options_.election_tick;
+  config.heartbeat_tick = 1;
+  config.storage = log_;
+  config.seed = options_.seed;
+  // The state machine holds everything up to the applier's index; the core hands out committed
+  // entries after it. It can be ahead of the log's commit after a snapshot restore (the entries
+  // in between are then skipped when they commit again) and never behind the log snapshot.
+  const uint64_t snapshot_index = log_->GetSnapshot()->metadata().index();
+  config.applied =
+      std::min(std::max(applier_->applied_index(), snapshot_index), log_->hard_state().commit());
+  auto core = raft::Core::Create(config);
+  if (!core.ok()) return core.status();
+  core_ = std::move(*core);
+  conf_history_.clear();
+  conf_history_[snapshot_index] = log_->conf_state();
+  PublishState();
+  std::lock_guard<std::mutex> lock(mu_);
+  stop_ = false;
+  thread_ = std::thread([this] { Main(); });
+  return Status::Ok();
+}
+
+void RaftNode::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  read_waiters_->CompleteAll(
+      ReadIndexOutcome{Status::Unavailable("etcdserver: server stopped"), 0});
+}
+
+void RaftNode::Enqueue(Input input) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    inbox_.push_back(std::move(input));
+  }
+  cv_.notify_one();
+}
+
+void RaftNode::Step(raftpb::Message message) {
+  Enqueue(Input{Input::Kind::kMessage, std::move(message), {}, 0, false});
+}
+void RaftNode::Propose(uint64_t request_id, std::string data) {
+  Enqueue(Input{Input::Kind::kPropose, {}, std::move(data), request_id, false});
+}
+void RaftNode::ReadIndex(uint64_t read_id) {
+  Enqueue(Input{Input::Kind::kReadIndex, {}, {}, read_id, false});
+}
+void RaftNode::ReportUnreachable(uint64_t peer) {
+  Enqueue(Input{Input::Kind::kUnreachable, {}, {}, peer, false});
+}
+void RaftNode::ReportSnapshot(uint64_t peer, bool success) {
+  Enqueue(Input{Input::Kind::kSnapshotReport, {}, {}, peer, success});
+}
+void RaftNode::TransferLeadership(uint64_t transferee) {
+  Enqueue(Input{Input::Kind::kTransfer, {}, {}, transferee, false});
+}
+
+NodeState RaftNode::state() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return state_;
+}
+
+void RaftNode::PublishState() {
+  NodeState s;
+  s.term = core_->term();
+  s.leader = core_->leader();
+  s.commit = core_->log().committed();
+  s.is_leader = core_->is_leader();
+  s.conf_state = core_->GetStatus().conf_state;
+  std::lock_guard<std::mutex> lock(state_mu_);
+  state_ = std::move(s);
+}
+
+void RaftNode::Main() {
+  auto next_tick = std::chrono::steady_clock::now() + options_.tick_interval;
+  std::vector<Input> inputs;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_until(lock, next_tick, [&] { return stop_ || !inbox_.empty(); });
+      if (stop_) return;
+      inputs.swap(inbox_);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_tick) {
+      core_->Tick();
+      next_tick += options_.tick_interval;
+      // After a long stall (a slow disk), do not replay the missed ticks in a burst.
+      if (next_tick < now) next_tick = now + options_.tick_interval;
+    }
+    for (Input& input : inputs) Handle(input);
+    inputs.clear();
+    while (core_->HasReady()) {
+      ProcessReady();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stop_) return;
+      }
+    }
+    PublishState();
+    MaybeSnapshotLog();
+  }
+}
+
+void RaftNode::Handle(Input& input) {
+  switch (input.kind) {
+    case Input::Kind::kMessage: {
+      Status s = core_->Step(input.message);
+      if (!s.ok()) {
+        spdlog::warn("member {:x}: refused a message from {:x}: {}", options_.id,
+                     input.message.from(), s.ToString());
+      }
+      break;
+    }
+    case Input::Kind::kPropose: {
+      Status s = core_->Propose(std::move(input.data));
+      if (!s.ok()) {
+        const bool no_leader = core_->leader() == 0;
+        apply_waiters_->Complete(
+            input.id, ApplyOutcome{Status::Unavailable(no_leader ? "etcdserver: no leader"
+                                                                 : "etcdserver: leader changed"),
+                                   {},
+                                   0});
+      }
+      break;
+    }
+    case Input::Kind::kReadIndex: {
+      std::string ctx(8, '\0');
+      for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>(input.id >> (8 * i));
+      Status s = core_->ReadIndex(std::move(ctx));
+      if (!s.ok()) {
+        read_waiters_->Complete(input.id,
+                                ReadIndexOutcome{Status::Unavailable("etcdserver: no leader"), 0});
+      }
+      break;
+    }
+    case Input::Kind::kUnreachable:
+      core_->ReportUnreachable(input.id);
+      break;
+    case Input::Kind::kSnapshotReport:
+      core_->ReportSnapshot(input.id, input.success);
+      break;
+    case Input::Kind::kTransfer:
+      core_->TransferLeader(input.id).IgnoreError();  // the client watches the leader change
+      break;
+  }
+}
+
+bool RaftNode::PersistWithRetry(const raft::Ready& ready) {
+  for (int attempt = 0;; ++attempt) {
+    Status s = log_->Save(ready);
+    if (s.ok()) return true;
+    if (attempt == 0) {
+      spdlog::error("member {:x}: persisting the raft log failed: {}; retrying", options_.id,
+                    s.ToString());
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_; })) return false;
+  }
+}
+
+void RaftNode::ProcessReady() {
+  raft::Ready ready = core_->GetReady();
+
+  // 1. A leader's appends, heartbeats and snapshots leave before its own write.
+  std::vector<raftpb::Message> early, after;
+  for (raftpb::Message& m : ready.messages) {
+    (core_->is_leader() && MaySendBeforePersist(m) ? early : after).push_back(std::move(m));
+  }
+  if (!early.empty()) sender_->Send(std::move(early));
+
+  // 2. Persist. A snapshot arrives here only after the transport restored the key space it
+  // describes (snapshot_install.h), so the state machine already holds its index.
+  if (ready.snapshot && applier_->applied_index() < ready.snapshot->metadata().index()) {
+    spdlog::critical("member {:x}: snapshot at {} installed before its key space (applied {})",
+                     options_.id, ready.snapshot->metadata().index(), applier_->applied_index());
+  }
+  if (!PersistWithRetry(ready)) return;  // stopping: the Ready is lost, the log is intact
+  if (ready.snapshot) {
+    conf_history_.clear();
+    conf_history_[ready.snapshot->metadata().index()] = ready.snapshot->metadata().conf_state();
+  }
+
+  // 3. Messages that depend on the write.
+  if (!after.empty()) sender_->Send(std::move(after));
+
+  // 4. Configuration changes take effect in the core now; everything goes to the applier.
+  for (const raftpb::Entry& entry : ready.committed_entries) {
+    if (entry.type() != raftpb::ENTRY_CONF_CHANGE) continue;
+    raftpb::ConfChange cc;
+    if (!cc.ParseFromString(entry.data())) {
+      spdlog::error("member {:x}: conf change entry {} does not parse; skipped", options_.id,
+                    entry.index());
+      continue;
+    }
+    raftpb::ConfState cs = core_->ApplyConfChange(cc);
+    conf_history_[entry.index()] = cs;
+    if (Status s = log_->SetConfState(cs); !s.ok()) {
+      spdlog::error("member {:x}: persisting the configuration failed: {}", options_.id,
+                    s.ToString());
+    }
+  }
+  applier_->Enqueue(std::move(ready.committed_entries));
+  for (const raft::ReadState& rs : ready.read_states) {
+    if (rs.request_ctx.size() != 8) continue;
+    uint64_t id = 0;
+    for (int i = 0; i < 8; ++i)
+      id |= uint64_t{static_cast<unsigned char>(rs.request_ctx[i])} << (8 * i);
+    read_waiters_->Complete(id, ReadIndexOutcome{Status::Ok(), rs.index});
+  }
+
+  // 5.
+  core_->Advance();
+}
+
+void RaftNode::MaybeSnapshotLog() {
+  const uint64_t snapshot_index = log_->GetSnapshot()->metadata().index();
+  const uint64_t applied = std::min(applier_->applied_index(), log_->LastIndex());
+  if (applied < snapshot_index + options_.snapshot_every) return;
+  // The configuration as of `applied`: the last change at or before it.
+  auto it = conf_history_.upper_bound(applied);
+  if (it == conf_history_.begin()) return;  // cannot happen: the history starts at a snapshot
+  const raftpb::ConfState conf = std::prev(it)->second;
+  if (Status s = log_->CreateSnapshot(applied, conf, std::string()); !s.ok()) {
+    spdlog::warn("member {:x}: log snapshot at {} failed: {}", options_.id, applied, s.ToString());
+    return;
+  }
+  conf_history_.erase(conf_history_.begin(), std::prev(it));
+  if (applied > options_.keep_entries_after_snapshot) {
+    const uint64_t compact_to = applied - options_.keep_entries_after_snapshot;
+    if (compact_to >= log_->FirstIndex()) {
+      if (Status s = log_->Compact(compact_to); !s.ok()) {
+        spdlog::warn("member {:x}: log compaction to {} failed: {}", options_.id, compact_to,
+                     s.ToString());
+      }
+    }
+  }
+}
+
+}  // namespace raftkv::server

@@ -1,0 +1,146 @@
+// RaftNode: the raft thread of a kvd member (DESIGN.md, server/). One thread owns the consensus
+// core and the raft log store. It drains an inbox (peer messages, proposals, read requests,
+// reports from the transport), ticks the core on a timer, and for every Ready does, in the order
+// raft/ready.h demands:
+//   1. a leader sends its appends, heartbeats and snapshots at once (thesis 10.2.1);
+//   2. persists the Ready in one WriteBatch, fsynced when it must be (RaftLogStore::Save);
+//   3. sends the other messages (votes, acknowledgements: they depend on step 2);
+//   4. applies configuration changes to the core (before Advance), hands every committed entry
+//      to the apply thread, and answers read-index requests with their index;
+//   5. calls Advance.
+// Every public method is thread-safe: it only queues an input and wakes the thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proto/raft.pb.h"
+#include "raft/core.h"
+#include "raft/status.h"
+#include "server/applier.h"
+#include "server/wait_registry.h"
+#include "storage/raft_log_store.h"
+
+namespace raftkv::server {
+
+// Sends raft messages to peers. The transport must never block the raft thread for long (it
+// queues), and must report every snapshot it was asked to send (RaftNode::ReportSnapshot).
+class PeerSender {
+ public:
+  virtual ~PeerSender() = default;
+  virtual void Send(std::vector<raftpb::Message> messages) = 0;
+};
+
+// The answer to a read-index request: the index a linearizable read must wait for.
+struct ReadIndexOutcome {
+  Status status;
+  uint64_t index = 0;
+};
+using ReadIndexWaiters = WaitRegistry<ReadIndexOutcome>;
+
+struct RaftNodeOptions {
+  uint64_t id = 0;
+  std::chrono::milliseconds tick_interval{100};  // --heartbeat-interval
+  int election_tick = 10;                        // --election-timeout / --heartbeat-interval
+  // Seed of the core's randomness (election timeouts); members should differ.
+  uint64_t seed = 0;
+  // Take a log snapshot (and compact the log) every this many applied entries, keeping this
+  // many entries behind it so that slightly slow followers still catch up from the log.
+  uint64_t snapshot_every = 10000;
+  uint64_t keep_entries_after_snapshot = 5000;
+};
+
+// What the node publishes about itself, for Maintenance.Status and response headers.
+struct NodeState {
+  uint64_t term = 0;
+  uint64_t leader = 0;
+  uint64_t commit = 0;
+  bool is_leader = false;
+  raftpb::ConfState conf_state;
+};
+
+class RaftNode {
+ public:
+  // None of the pointers is owned; all must outlive the node.
+  RaftNode(RaftNodeOptions options, storage::RaftLogStore* log, Applier* applier,
+           PeerSender* sender, ApplyWaiters* apply_waiters, ReadIndexWaiters* read_waiters);
+  ~RaftNode();
+  RaftNode(const RaftNode&) = delete;
+  RaftNode& operator=(const RaftNode&) = delete;
+
+  // Builds the core from the log (applied = what the state machine already holds) and starts
+  // the thread.
+  [[nodiscard]] Status Start();
+  // Stops the thread; waiters still pending are completed with Unavailable.
+  void Stop();
+
+  // A message from a peer.
+  void Step(raftpb::Message message);
+  // Proposes an encoded cmdpb::Command whose waiter is registered under request_id in the apply
+  // waiters. If the core drops it (no leader), that waiter is completed with etcd's
+  // "etcdserver: no leader".
+  void Propose(uint64_t request_id, std::string data);
+  // Asks for a read index; the read waiter registered under read_id gets it.
+  void ReadIndex(uint64_t read_id);
+  void ReportUnreachable(uint64_t peer);
+  void ReportSnapshot(uint64_t peer, bool success);
+  void TransferLeadership(uint64_t transferee);
+
+  NodeState state() const;
+  uint64_t id() const { return options_.id; }
+
+ private:
+  // One queued input of the raft thread.
+  struct Input {
+    enum class Kind { kMessage, kPropose, kReadIndex, kUnreachable, kSnapshotReport, kTransfer };
+    Kind kind;
+    raftpb::Message message;  // kMessage
+    std::string data;         // kPropose
+    uint64_t id = 0;          // request id, read id or peer id
+    bool success = false;     // kSnapshotReport
+  };
+
+  void Enqueue(Input input);
+  void Main();
+  void Handle(Input& input);
+  // Steps 1-5 of the file comment for one Ready.
+  void ProcessReady();
+  // Persists the Ready, retrying a failed write until it succeeds or the node stops.
+  bool PersistWithRetry(const raft::Ready& ready);
+  // Records a log snapshot at the applied index and compacts the log when it is due.
+  void MaybeSnapshotLog();
+  void PublishState();
+
+  const RaftNodeOptions options_;
+  storage::RaftLogStore* const log_;
+  Applier* const applier_;
+  PeerSender* const sender_;
+  ApplyWaiters* const apply_waiters_;
+  ReadIndexWaiters* const read_waiters_;
+
+  // Owned by the raft thread once started.
+  std::unique_ptr<raft::Core> core_;
+  // The configuration as of each index where it changed, from the last log snapshot on, so a
+  // log snapshot at the applied index records the configuration of that index (the raft thread
+  // applies configuration changes before the apply thread catches up).
+  std::map<uint64_t, raftpb::ConfState> conf_history_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Input> inbox_;  // guarded by mu_
+  bool stop_ = false;         // guarded by mu_
+  std::thread thread_;
+
+  mutable std::mutex state_mu_;
+  NodeState state_;  // guarded by state_mu_
+};
+
+}  // namespace raftkv::server

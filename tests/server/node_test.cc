@@ -1,0 +1,131 @@
+// The node loop of kvd (server/raft_node.h, server/applier.h) with real storage and threads:
+// three members in one process, joined by an in-process transport (local_cluster.h).
+// DESIGN.md rules 2 and 3: a client gets "ok" only for what is committed and applied, and every
+// member serves every request.
+#include <gtest/gtest.h>
+
+#include "tests/server/local_cluster.h"
+#include "tests/storage/temp_dir.h"
+
+namespace raftkv::server::testing {
+namespace {
+
+using storage::testing::TempDir;
+
+// Waits until member `id` has applied at least `index`.
+bool WaitApplied(LocalCluster& c, uint64_t id, uint64_t index) {
+  return c.member(id).applier->WaitApplied(
+      index, std::chrono::steady_clock::now() + std::chrono::seconds(10));
+}
+
+TEST(NodeTest, WriteThroughTheLeaderIsAppliedOnEveryMemberAtTheSameRevision) {
+  TempDir dir;
+  LocalCluster c(dir.path(), {});
+  const uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  auto put = c.Put(leader, "k", "v1");
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  EXPECT_EQ(put->header().revision(), 2);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    auto got = c.Get(id, "k");
+    ASSERT_TRUE(got.ok()) << "member " << id << ": " << got.status().ToString();
+    ASSERT_EQ(got->kvs_size(), 1);
+    EXPECT_EQ(got->kvs(0).value(), "v1");
+    EXPECT_EQ(got->kvs(0).mod_revision(), 2);
+  }
+}
+
+TEST(NodeTest, FollowerForwardsWritesAndServesLinearizableReads) {
+  TempDir dir;
+  LocalCluster c(dir.path(), {});
+  const uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  const uint64_t follower = leader % 3 + 1;
+  for (int i = 0; i < 20; ++i) {
+    auto put = c.Put(follower, "key" + std::to_string(i), "value" + std::to_string(i));
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
+    EXPECT_EQ(put->header().revision(), 2 + i);
+  }
+  // A read through the other follower observes every completed write (ReadIndex).
+  const uint64_t other = 6 - leader - follower;  // the member that is neither
+  auto got = c.Get(other, "key19");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->kvs_size(), 1);
+  EXPECT_EQ(got->kvs(0).value(), "value19");
+}
+
+TEST(NodeTest, RestartedMemberKeepsItsStateAndCatchesUpFromTheLog) {
+  TempDir dir;
+  LocalCluster c(dir.path(), {});
+  uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  ASSERT_TRUE(c.Put(leader, "before", "1").ok());
+  const uint64_t down = leader % 3 + 1;
+  ASSERT_TRUE(WaitApplied(c, down, c.member(leader).applier->applied_index()));
+  c.Stop(down);
+  for (int i = 0; i < 30; ++i) {
+    leader = c.WaitForLeader();
+    ASSERT_NE(leader, 0u);
+    ASSERT_TRUE(c.Put(leader, "during" + std::to_string(i), "x").ok());
+  }
+  ASSERT_TRUE(c.Restart(down).ok());
+  auto got = c.Get(down, "during29");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->kvs_size(), 1);
+  EXPECT_EQ(c.member(down).store->revision(), 32);  // 1 + 1 + 30 writes, none applied twice
+  auto before = c.Get(down, "before");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->kvs_size(), 1);
+}
+
+TEST(NodeTest, MemberBehindACompactedLogCatchesUpFromASnapshotStream) {
+  TempDir dir;
+  LocalClusterOptions options;
+  options.snapshot_every = 20;
+  options.keep_entries_after_snapshot = 5;
+  LocalCluster c(dir.path(), options);
+  uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  const uint64_t down = leader % 3 + 1;
+  c.Stop(down);
+  for (int i = 0; i < 120; ++i) {
+    leader = c.WaitForLeader();
+    ASSERT_NE(leader, 0u);
+    ASSERT_TRUE(c.Put(leader, "k" + std::to_string(i), std::to_string(i)).ok());
+  }
+  ASSERT_GT(c.member(leader).log->FirstIndex(), 10u) << "the leader's log was not compacted";
+  ASSERT_TRUE(c.Restart(down).ok());
+  auto got = c.Get(down, "k119");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->kvs_size(), 1);
+  EXPECT_EQ(got->kvs(0).value(), "119");
+  auto first = c.Get(down, "k0");
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->kvs_size(), 1);
+  EXPECT_EQ(c.member(down).store->revision(), c.member(leader).store->revision());
+  EXPECT_GT(c.member(down).store->generation(), 1u) << "caught up without a snapshot";
+}
+
+TEST(NodeTest, IsolatedMemberCannotCompleteWritesOrLinearizableReads) {
+  TempDir dir;
+  LocalCluster c(dir.path(), {});
+  const uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  const uint64_t alone = leader % 3 + 1;
+  c.Isolate(alone, true);
+  auto put = c.Put(alone, "k", "v", std::chrono::seconds(1));
+  EXPECT_FALSE(put.ok());
+  auto got = c.Get(alone, "k", std::chrono::seconds(1));
+  EXPECT_FALSE(got.ok());
+  // The majority goes on.
+  const uint64_t majority_leader = c.WaitForLeader();
+  ASSERT_NE(majority_leader, 0u);
+  EXPECT_TRUE(c.Put(majority_leader, "k", "v").ok());
+  c.Isolate(alone, false);
+  auto healed = c.Get(alone, "k");
+  ASSERT_TRUE(healed.ok()) << healed.status().ToString();
+  EXPECT_EQ(healed->kvs_size(), 1);
+}
+
+}  // namespace
+}  // namespace raftkv::server::testing
