@@ -42,10 +42,10 @@ class MvccHarness {
 
   MvccStore& store() { return *store_; }
   Database& db() { return *db_; }
-  // The raft index the next commit uses.
-  uint64_t next_index() const { return next_index_; }
+  // The raft index for the next commit, for callers that commit batches themselves.
+  uint64_t TakeIndex() { return next_index_++; }
 
-  // Runs `fn` in a new batch and commits it at next_index() (even when `fn` failed: a failed
+  // Runs `fn` in a new batch and commits it at the next raft index (even when `fn` failed: a failed
   // request is still an applied entry). Returns the first error of fn or of the commit.
   Status Apply(const std::function<Status(MvccWriteBatch&)>& fn);
 
