@@ -1,7 +1,5 @@
 #include "tests/server/local_cluster.h"
 
-#include <future>
-
 #include "proto/command.pb.h"
 #include "server/snapshot_install.h"
 #include "storage/snapshot_stream.h"
@@ -76,6 +74,10 @@ Status LocalCluster::Open(LocalMember& m, bool bootstrap) {
   node_options.keep_entries_after_snapshot = options_.keep_entries_after_snapshot;
   auto node = std::make_unique<RaftNode>(node_options, m.log.get(), m.applier.get(), m.sender.get(),
                                          m.apply_waiters.get(), m.read_waiters.get());
+  KvLimits limits;
+  limits.request_timeout = std::chrono::seconds(3);
+  m.kv = std::make_unique<KvFrontend>(0xc1, m.id, limits, node.get(), m.applier.get(),
+                                      m.store.get(), m.apply_waiters.get(), m.read_waiters.get());
   m.applier->Start();
   RAFTKV_RETURN_IF_ERROR(node->Start());
   std::lock_guard<std::mutex> lock(mu_);
@@ -100,6 +102,7 @@ void LocalCluster::Stop(uint64_t id) {
   if (node == nullptr) return;
   node->Stop();
   m.applier->Stop();
+  m.kv.reset();
   m.apply_waiters->CompleteAll(ApplyOutcome{Status::Unavailable("stopped"), {}, 0});
   node.reset();
   m.applier.reset();
@@ -201,60 +204,31 @@ StatusOr<etcdserverpb::PutResponse> LocalCluster::Put(uint64_t via, const std::s
                                                       const std::string& value,
                                                       std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  return RetryWhileNoLeader(deadline, [&] { return PutOnce(via, key, value, deadline); });
+  return RetryWhileNoLeader(deadline, [&] { return PutOnce(via, key, value); });
 }
 
 StatusOr<etcdserverpb::RangeResponse> LocalCluster::Get(uint64_t via, const std::string& key,
                                                         std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  return RetryWhileNoLeader(deadline, [&] { return GetOnce(via, key, deadline); });
+  return RetryWhileNoLeader(deadline, [&] { return GetOnce(via, key); });
 }
 
-StatusOr<etcdserverpb::PutResponse> LocalCluster::PutOnce(
-    uint64_t via, const std::string& key, const std::string& value,
-    std::chrono::steady_clock::time_point deadline) {
+StatusOr<etcdserverpb::PutResponse> LocalCluster::PutOnce(uint64_t via, const std::string& key,
+                                                          const std::string& value) {
   LocalMember& m = member(via);
   if (!m.node) return Status::Unavailable("member stopped");
-  auto promise = std::make_shared<std::promise<ApplyOutcome>>();
-  auto future = promise->get_future();
-  const uint64_t id =
-      m.apply_waiters->Register([promise](ApplyOutcome o) { promise->set_value(std::move(o)); });
-  cmdpb::Command command;
-  command.set_request_id(id);
-  command.set_origin_member(via);
-  command.mutable_put()->set_key(key);
-  command.mutable_put()->set_value(value);
-  m.node->Propose(id, command.SerializeAsString());
-  if (future.wait_until(deadline) != std::future_status::ready) {
-    m.apply_waiters->Cancel(id);
-    return Status::Unavailable("etcdserver: request timed out");
-  }
-  ApplyOutcome outcome = future.get();
-  if (!outcome.status.ok()) return outcome.status;
-  return outcome.result.put();
+  etcdserverpb::PutRequest request;
+  request.set_key(key);
+  request.set_value(value);
+  return m.kv->Put(request);
 }
 
-StatusOr<etcdserverpb::RangeResponse> LocalCluster::GetOnce(
-    uint64_t via, const std::string& key, std::chrono::steady_clock::time_point deadline) {
+StatusOr<etcdserverpb::RangeResponse> LocalCluster::GetOnce(uint64_t via, const std::string& key) {
   LocalMember& m = member(via);
   if (!m.node) return Status::Unavailable("member stopped");
-  auto promise = std::make_shared<std::promise<ReadIndexOutcome>>();
-  auto future = promise->get_future();
-  const uint64_t id =
-      m.read_waiters->Register([promise](ReadIndexOutcome o) { promise->set_value(std::move(o)); });
-  m.node->ReadIndex(id);
-  if (future.wait_until(deadline) != std::future_status::ready) {
-    m.read_waiters->Cancel(id);
-    return Status::Unavailable("etcdserver: request timed out");
-  }
-  ReadIndexOutcome read = future.get();
-  if (!read.status.ok()) return read.status;
-  if (!m.applier->WaitApplied(read.index, deadline)) {
-    return Status::Unavailable("etcdserver: request timed out");
-  }
   etcdserverpb::RangeRequest request;
   request.set_key(key);
-  return m.store->Range(request);
+  return m.kv->Range(request);
 }
 
 }  // namespace raftkv::server::testing

@@ -14,6 +14,7 @@
 
 #include "proto/etcd/rpc.pb.h"
 #include "server/applier.h"
+#include "server/kv_frontend.h"
 #include "server/raft_node.h"
 #include "storage/database.h"
 #include "storage/mvcc_store.h"
@@ -35,6 +36,7 @@ struct LocalMember {
   std::unique_ptr<Applier> applier;
   std::unique_ptr<PeerSender> sender;
   std::unique_ptr<RaftNode> node;
+  std::unique_ptr<KvFrontend> kv;  // the etcd KV API of this member, without gRPC
   bool running() const { return node != nullptr; }
 };
 
@@ -80,10 +82,8 @@ class LocalCluster {
  private:
   [[nodiscard]] Status Open(LocalMember& m, bool bootstrap);
   StatusOr<etcdserverpb::PutResponse> PutOnce(uint64_t via, const std::string& key,
-                                              const std::string& value,
-                                              std::chrono::steady_clock::time_point deadline);
-  StatusOr<etcdserverpb::RangeResponse> GetOnce(uint64_t via, const std::string& key,
-                                                std::chrono::steady_clock::time_point deadline);
+                                              const std::string& value);
+  StatusOr<etcdserverpb::RangeResponse> GetOnce(uint64_t via, const std::string& key);
   // Streams the key space of `from` into `to` and then steps the snapshot message (runs on a
   // thread of its own, like a transport's snapshot stream).
   void SendSnapshot(uint64_t from, raftpb::Message message);

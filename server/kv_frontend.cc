@@ -1,0 +1,137 @@
+#include "server/kv_frontend.h"
+
+#include <future>
+
+#include "proto/command.pb.h"
+#include "storage/mvcc_validate.h"
+
+namespace raftkv::server {
+namespace {
+
+Status TimedOut() { return Status::Unavailable("etcdserver: request timed out"); }
+
+}  // namespace
+
+KvFrontend::KvFrontend(uint64_t cluster_id, uint64_t member_id, KvLimits limits, RaftNode* node,
+                       Applier* applier, storage::MvccStore* store, ApplyWaiters* apply_waiters,
+                       ReadIndexWaiters* read_waiters)
+    : cluster_id_(cluster_id),
+      member_id_(member_id),
+      limits_(limits),
+      node_(node),
+      applier_(applier),
+      store_(store),
+      apply_waiters_(apply_waiters),
+      read_waiters_(read_waiters) {}
+
+void KvFrontend::FillHeader(etcdserverpb::ResponseHeader* header) const {
+  header->set_cluster_id(cluster_id_);
+  header->set_member_id(member_id_);
+  header->set_raft_term(node_->state().term);
+}
+
+Status KvFrontend::WaitLinearizable(std::chrono::steady_clock::time_point deadline) {
+  auto promise = std::make_shared<std::promise<ReadIndexOutcome>>();
+  auto future = promise->get_future();
+  const uint64_t id = read_waiters_->Register(
+      [promise](ReadIndexOutcome outcome) { promise->set_value(std::move(outcome)); });
+  node_->ReadIndex(id);
+  if (future.wait_until(deadline) != std::future_status::ready) {
+    read_waiters_->Cancel(id);
+    return TimedOut();
+  }
+  ReadIndexOutcome outcome = future.get();
+  if (!outcome.status.ok()) return outcome.status;
+  if (!applier_->WaitApplied(outcome.index, deadline)) return TimedOut();
+  return Status::Ok();
+}
+
+StatusOr<etcdserverpb::RangeResponse> KvFrontend::Range(const etcdserverpb::RangeRequest& request) {
+  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateRange(request));
+  if (!request.serializable()) {
+    RAFTKV_RETURN_IF_ERROR(
+        WaitLinearizable(std::chrono::steady_clock::now() + limits_.request_timeout));
+  }
+  auto response = store_->Range(request);
+  if (response.ok()) FillHeader(response->mutable_header());
+  return response;
+}
+
+StatusOr<cmdpb::CommandResult> KvFrontend::ProposeAndWait(cmdpb::Command command) {
+  auto promise = std::make_shared<std::promise<ApplyOutcome>>();
+  auto future = promise->get_future();
+  const uint64_t id = apply_waiters_->Register(
+      [promise](ApplyOutcome outcome) { promise->set_value(std::move(outcome)); });
+  command.set_request_id(id);
+  command.set_origin_member(member_id_);
+  node_->Propose(id, command.SerializeAsString());
+  if (future.wait_for(limits_.request_timeout) != std::future_status::ready) {
+    apply_waiters_->Cancel(id);
+    return TimedOut();
+  }
+  ApplyOutcome outcome = future.get();
+  if (!outcome.status.ok()) return outcome.status;
+  return std::move(outcome.result);
+}
+
+StatusOr<etcdserverpb::PutResponse> KvFrontend::Put(const etcdserverpb::PutRequest& request) {
+  RAFTKV_RETURN_IF_ERROR(
+      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes));
+  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidatePut(request));
+  cmdpb::Command command;
+  *command.mutable_put() = request;
+  auto result = ProposeAndWait(std::move(command));
+  if (!result.ok()) return result.status();
+  etcdserverpb::PutResponse response = std::move(*result->mutable_put());
+  FillHeader(response.mutable_header());
+  return response;
+}
+
+StatusOr<etcdserverpb::DeleteRangeResponse> KvFrontend::DeleteRange(
+    const etcdserverpb::DeleteRangeRequest& request) {
+  RAFTKV_RETURN_IF_ERROR(
+      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes));
+  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateDeleteRange(request));
+  cmdpb::Command command;
+  *command.mutable_delete_range() = request;
+  auto result = ProposeAndWait(std::move(command));
+  if (!result.ok()) return result.status();
+  etcdserverpb::DeleteRangeResponse response = std::move(*result->mutable_delete_range());
+  FillHeader(response.mutable_header());
+  return response;
+}
+
+StatusOr<etcdserverpb::TxnResponse> KvFrontend::Txn(const etcdserverpb::TxnRequest& request) {
+  RAFTKV_RETURN_IF_ERROR(
+      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes));
+  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateTxn(request, limits_.max_txn_ops));
+  cmdpb::Command command;
+  *command.mutable_txn() = request;
+  auto result = ProposeAndWait(std::move(command));
+  if (!result.ok()) return result.status();
+  etcdserverpb::TxnResponse response = std::move(*result->mutable_txn());
+  FillHeader(response.mutable_header());
+  return response;
+}
+
+StatusOr<etcdserverpb::CompactionResponse> KvFrontend::Compact(
+    const etcdserverpb::CompactionRequest& request) {
+  RAFTKV_RETURN_IF_ERROR(
+      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes));
+  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateCompaction(request));
+  const auto deadline = std::chrono::steady_clock::now() + limits_.request_timeout;
+  cmdpb::Command command;
+  *command.mutable_compaction() = request;
+  auto result = ProposeAndWait(std::move(command));
+  if (!result.ok()) return result.status();
+  if (request.physical()) {
+    // etcd answers a physical compaction only once the old versions are gone.
+    Status done = store_->WaitForPhysicalCompaction(request.revision(), deadline);
+    if (!done.ok()) return TimedOut();
+  }
+  etcdserverpb::CompactionResponse response = std::move(*result->mutable_compaction());
+  FillHeader(response.mutable_header());
+  return response;
+}
+
+}  // namespace raftkv::server
