@@ -70,9 +70,10 @@ Status MvccHarness::Open() {
   return Status::Ok();
 }
 
-Status MvccHarness::Reopen() {
+Status MvccHarness::Reopen(std::optional<MvccOptions> options) {
   store_.reset();
   db_.reset();
+  if (options.has_value()) options_ = std::move(*options);
   return Open();
 }
 

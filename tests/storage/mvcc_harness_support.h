@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "proto/etcd/rpc.pb.h"
@@ -58,8 +59,9 @@ class MvccHarness {
   // A read of the committed state (MvccStore::Range).
   StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request);
 
-  // Closes the store and the database and opens both again on the same directory.
-  Status Reopen();
+  // Closes the store and the database and opens both again on the same directory (with
+  // `options`, when given, from then on).
+  Status Reopen(std::optional<MvccOptions> options = std::nullopt);
 
  private:
   Status Open();
