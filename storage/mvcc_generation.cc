@@ -12,7 +12,7 @@ StatusOr<uint64_t> ReadActiveGeneration(const Database& db, const rocksdb::Snaps
   read_options.snapshot = snapshot;
   std::string value;
   rocksdb::Status s =
-      db.db()->Get(read_options, db.family(Family::kNodeMeta), kMvccGenerationKey, &value);
+      db.db()->Get(read_options, db.family(Family::kNodeMeta), mvcc::kGenerationPointerKey, &value);
   if (s.IsNotFound()) return kFirstMvccGeneration;
   if (!s.ok()) return FromRocks(s, "reading the active MVCC generation");
   if (value.size() != 8) {
@@ -23,9 +23,9 @@ StatusOr<uint64_t> ReadActiveGeneration(const Database& db, const rocksdb::Snaps
 }
 
 Status PutActiveGeneration(const Database& db, uint64_t generation, rocksdb::WriteBatch* batch) {
-  return FromRocks(
-      batch->Put(db.family(Family::kNodeMeta), kMvccGenerationKey, BigEndian64(generation)),
-      "switching the MVCC generation");
+  return FromRocks(batch->Put(db.family(Family::kNodeMeta), mvcc::kGenerationPointerKey,
+                              BigEndian64(generation)),
+                   "switching the MVCC generation");
 }
 
 Status DeleteGeneration(const Database& db, uint64_t generation, rocksdb::WriteBatch* batch) {

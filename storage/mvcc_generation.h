@@ -1,6 +1,7 @@
 // Generations of the MVCC key space: every key the MVCC store keeps in Family::kMvccKv and
-// Family::kMvccMeta starts with BigEndian64(generation). The active generation is recorded in
-// Family::kNodeMeta under kMvccGenerationKey (absent = kFirstMvccGeneration). A snapshot restore
+// Family::kMvccMeta starts with BigEndian64(generation) (layout: mvcc_keys.h). The active
+// generation is recorded in Family::kNodeMeta under mvcc::kGenerationPointerKey (absent =
+// mvcc::kFirstGeneration). A snapshot restore
 // writes a whole new generation beside the active one and then switches the pointer in one
 // synced write, so a crash leaves either the old key space or the new one, never a mix.
 #pragma once
@@ -11,6 +12,7 @@
 
 #include "raft/status.h"
 #include "storage/database.h"
+#include "storage/mvcc_keys.h"
 
 namespace rocksdb {
 class Snapshot;
@@ -19,8 +21,7 @@ class WriteBatch;
 
 namespace raftkv::storage {
 
-inline constexpr std::string_view kMvccGenerationKey = "mvcc_generation";
-inline constexpr uint64_t kFirstMvccGeneration = 1;
+inline constexpr uint64_t kFirstMvccGeneration = mvcc::kFirstGeneration;
 // Generations stay below this (one per restore: unreachable in practice), so that the prefix of
 // the next generation is always a valid exclusive bound.
 inline constexpr uint64_t kMaxMvccGeneration = uint64_t{1} << 62;

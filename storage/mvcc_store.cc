@@ -1,10 +1,13 @@
 #include "storage/mvcc_store.h"
 
+#include "storage/mvcc_generation.h"
+
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include "storage/codec.h"
+#include "storage/mvcc_generation.h"
 #include "storage/mvcc_write_batch.h"
 
 namespace raftkv::storage {
@@ -46,18 +49,9 @@ class ScopedSnapshot {
 
 // Reads the active generation from Family::kNodeMeta (under `snapshot`, when given).
 Status ReadGeneration(Database* db, const rocksdb::Snapshot* snapshot, uint64_t* generation) {
-  rocksdb::ReadOptions options;
-  options.snapshot = snapshot;
-  std::string value;
-  rocksdb::Status s =
-      db->db()->Get(options, db->family(Family::kNodeMeta), mvcc::kGenerationPointerKey, &value);
-  if (s.IsNotFound()) {
-    *generation = mvcc::kFirstGeneration;
-    return Status::Ok();
-  }
-  RAFTKV_RETURN_IF_ERROR(FromRocks(s, "mvcc: reading the generation pointer"));
-  if (value.size() != 8) return Status::Corruption("mvcc: the generation pointer is damaged");
-  *generation = ReadBigEndian64(value);
+  auto active = ReadActiveGeneration(*db, snapshot);
+  if (!active.ok()) return active.status();
+  *generation = *active;
   return Status::Ok();
 }
 
@@ -137,26 +131,23 @@ Status MvccStore::LoadFromDisk(State* state, std::optional<CompactionPass>* pass
 }
 
 Status MvccStore::RemoveOtherGenerations(uint64_t generation) {
+  // Write the range deletions only when a stale key exists, so that a normal open writes
+  // nothing.
   const std::string begin = mvcc::GenerationPrefix(generation);
   const std::string end = mvcc::GenerationEnd(generation);
-  const std::string last(9, '\xff');  // above every key: keys start with an 8-byte generation
-  rocksdb::WriteBatch batch;
+  bool stale = false;
   for (Family family : {Family::kMvccKv, Family::kMvccMeta}) {
     std::unique_ptr<rocksdb::Iterator> it(
         db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(family)));
     it->SeekToFirst();
-    if (it->Valid() && it->key().compare(begin) < 0) {
-      RAFTKV_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(db_->family(family), "", begin),
-                                       "mvcc: removing old generations"));
-    }
+    if (it->Valid() && it->key().compare(begin) < 0) stale = true;
     it->Seek(end);
-    if (it->Valid()) {
-      RAFTKV_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(db_->family(family), end, last),
-                                       "mvcc: removing old generations"));
-    }
+    if (it->Valid()) stale = true;
     RAFTKV_RETURN_IF_ERROR(FromRocks(it->status(), "mvcc: scanning generations"));
   }
-  if (batch.Count() == 0) return Status::Ok();
+  if (!stale) return Status::Ok();
+  rocksdb::WriteBatch batch;
+  RAFTKV_RETURN_IF_ERROR(DeleteGenerationsExcept(*db_, generation, &batch));
   return db_->Write(&batch, /*sync=*/true);
 }
 
