@@ -149,6 +149,7 @@ Status Finalize(ServerConfig* config) {
     return Status::InvalidArgument("--max-request-bytes must be >0");
   }
   if (config->max_txn_ops == 0) return Status::InvalidArgument("--max-txn-ops must be >0");
+  if (config->snapshot_count == 0) return Status::InvalidArgument("--snapshot-count must be >0");
   static const std::set<std::string> kLevels = {"debug", "info", "warn", "error", "panic", "fatal"};
   if (!kLevels.count(config->log_level)) {
     return Status::InvalidArgument("--log-level '" + config->log_level +

@@ -53,6 +53,8 @@ struct ServerConfig {
   uint64_t max_request_bytes = 1572864;  // 1.5 MiB, etcd's default
   uint32_t max_txn_ops = 128;
   uint64_t quota_backend_bytes = 0;  // 0 = the default quota
+  // Applied entries between log snapshots (after which the log prefix is compacted).
+  uint64_t snapshot_count = 100000;
   std::string log_level = "info";
 
   // Derived by Finalize: this member's id and the cluster's.

@@ -65,6 +65,9 @@ FlagsOutcome ParseKvdFlags(const std::vector<std::string>& args) {
   app.add_option("--quota-backend-bytes", config.quota_backend_bytes,
                  "Raise alarms when the backend size exceeds the given quota (0 = default).")
       ->capture_default_str();
+  app.add_option("--snapshot-count", config.snapshot_count,
+                 "Number of committed transactions to trigger a snapshot to disk.")
+      ->capture_default_str();
   app.add_option("--log-level", config.log_level,
                  "Log level: debug, info, warn, error, panic, or fatal.")
       ->capture_default_str();

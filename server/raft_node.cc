@@ -101,6 +101,7 @@ void RaftNode::PublishState() {
   s.term = core_->term();
   s.leader = core_->leader();
   s.commit = core_->log().committed();
+  s.last_index = core_->log().LastIndex();
   s.is_leader = core_->is_leader();
   s.conf_state = core_->GetStatus().conf_state;
   std::lock_guard<std::mutex> lock(state_mu_);

@@ -63,6 +63,7 @@ struct NodeState {
   uint64_t term = 0;
   uint64_t leader = 0;
   uint64_t commit = 0;
+  uint64_t last_index = 0;  // the last index of the raft log (Maintenance.Status's raftIndex)
   bool is_leader = false;
   raftpb::ConfState conf_state;
 };

@@ -71,6 +71,10 @@ int ChildProcess::Kill() {
   return status;
 }
 
+void ChildProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
 int ChildProcess::Wait() {
   if (pid_ <= 0) return -1;
   int status = 0;

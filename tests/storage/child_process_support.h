@@ -29,6 +29,8 @@ class ChildProcess {
 
   // SIGKILL and reap. Returns the wait status.
   int Kill();
+  // Sends `signal` without waiting (follow with Wait).
+  void Signal(int signal);
   // Waits for the child to exit by itself and returns its exit code (or -signal).
   int Wait();
 
