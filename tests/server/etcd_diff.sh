@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Differential test: the same etcdctl 3.4 commands against a 3-member real etcd 3.4 and a
+# 3-member kvd cluster on loopback; outputs must be identical once member ids, cluster ids,
+# raft terms, ports, versions and database sizes are masked (issue 4, "Proof").
+# Usage: etcd_diff.sh <kvd-binary> [base-port]. Needs Debian's etcd-server and etcd-client.
+set -uo pipefail
+kvd="$1"
+base="${2:-$((30000 + ($$ % 300) * 100))}"
+work="$(mktemp -d /tmp/raftkv-etcd-diff-XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
+  { echo "etcd_diff: etcd and etcdctl are required (apt-get install etcd-server etcd-client)"; exit 1; }
+
+# start_cluster <binary> <name> <port offset>: three members; prints the client endpoints.
+start_cluster() {
+  local bin="$1" name="$2" off="$3" cluster="" i
+  for i in 1 2 3; do
+    cluster+="${cluster:+,}m$i=http://127.0.0.1:$((base + off + 10 * i + 1))"
+  done
+  for i in 1 2 3; do
+    local client="http://127.0.0.1:$((base + off + 10 * i))"
+    local peer="http://127.0.0.1:$((base + off + 10 * i + 1))"
+    "$bin" --name "m$i" --data-dir "$work/$name/m$i" \
+      --listen-client-urls "$client" --advertise-client-urls "$client" \
+      --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
+      --initial-cluster "$cluster" --initial-cluster-token diff \
+      --initial-cluster-state new --log-level error >"$work/$name-m$i.log" 2>&1 &
+    pids+=($!)
+  done
+}
+
+endpoints() {  # <port offset>
+  local off="$1"
+  echo "127.0.0.1:$((base + off + 10)),127.0.0.1:$((base + off + 20)),127.0.0.1:$((base + off + 30))"
+}
+
+wait_healthy() {  # <port offset> <name>
+  local i
+  for i in $(seq 1 200); do
+    if ETCDCTL_API=3 etcdctl --endpoints "$(endpoints "$1")" --command-timeout=2s \
+        put __ready__ 1 >/dev/null 2>&1; then
+      ETCDCTL_API=3 etcdctl --endpoints "$(endpoints "$1")" del __ready__ >/dev/null 2>&1
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "etcd_diff: $2 did not become ready"; cat "$work/$2"-m*.log | tail -20; exit 1
+}
+
+# The script: one etcdctl invocation per line ("<<txn" lines feed the following block as stdin
+# up to a line "EOT"). Every command runs against the first endpoint unless it names its own.
+read -r -d '' SCRIPT <<'CMDS'
+put foo bar
+put foo bar2 --prev-kv
+get foo
+get foo -w json
+put foo1 a
+put foo2 b
+put fop c
+put zoo z
+get foo --prefix
+get foo --prefix --keys-only
+get foo --prefix --count-only -w json
+get foo --prefix --limit 2 -w json
+get foo fop
+get --from-key foo1
+get foo --prefix --sort-by=MODIFY --order=DESCEND
+get foo --prefix --sort-by=VALUE --order=ASCEND
+get foo --prefix --print-value-only
+get foo --rev=2
+get foo --consistency=s
+get missing
+get foo --prefix -w fields
+put foo --ignore-value
+put nokey --ignore-value
+put foo x --lease=1234
+del fop
+del foo --prev-kv
+del nothing
+del foo --prefix
+del zoo -w json
+<<txn
+value("foo1") = "a"
+
+put txnkey yes
+get foo1
+
+put other no
+
+EOT
+<<txn
+mod("foo2") > "100"
+
+put never 1
+
+get foo2
+
+EOT
+compaction 3
+get foo2 --rev=2
+get foo2 --rev=1000
+compaction 2
+compaction 1000
+put big < "$work/big"
+member list
+endpoint health
+endpoint status -w json
+CMDS
+
+run_script() {  # <port offset> <output file>
+  local ep="${1}" out="$2" line stdin="" in_txn=0
+  ep="$(endpoints "$1" | cut -d, -f1)"
+  : >"$out"
+  while IFS= read -r line; do
+    if ((in_txn)); then
+      if [[ "$line" == "EOT" ]]; then
+        in_txn=0
+        echo "\$ txn" >>"$out"
+        printf '%s\n' "$stdin" | ETCDCTL_API=3 etcdctl --endpoints "$ep" txn >>"$out" 2>&1
+        echo "exit=$?" >>"$out"
+      else
+        stdin+="$line"$'\n'
+      fi
+      continue
+    fi
+    if [[ "$line" == "<<txn" ]]; then in_txn=1; stdin=""; continue; fi
+    echo "\$ $line" >>"$out"
+    if [[ "$line" == member* ]]; then
+      # Members are listed in id order, and ids differ between the clusters: sort by name.
+      eval "ETCDCTL_API=3 etcdctl --endpoints $(endpoints "$1") $line" 2>&1 | sort -t, -k3 >>"$out"
+    elif [[ "$line" == endpoint* ]]; then
+      eval "ETCDCTL_API=3 etcdctl --endpoints $(endpoints "$1") $line" >>"$out" 2>&1
+    else
+      eval "ETCDCTL_API=3 etcdctl --endpoints $ep $line" >>"$out" 2>&1
+    fi
+    echo "exit=$?" >>"$out"
+  done <<<"$SCRIPT"
+}
+
+# Masks what legitimately differs between two clusters.
+normalize() {
+  sed -E \
+    -e '/^\{"level":"warn"/d' \
+    -e 's/^[0-9a-f]{16}, started/ID, started/' \
+    -e 's/^"(ClusterID|MemberID|RaftTerm)" : [0-9]+/"\1" : N/' \
+    -e 's/"(cluster_id|member_id|ID|leader|raft_term|raftTerm|raftIndex|raftAppliedIndex|dbSize|dbSizeInUse)":[0-9]+/"\1":N/g' \
+    -e 's/"version":"[^"]*"/"version":"V"/g' \
+    -e 's/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/g' \
+    -e 's/is healthy: successfully committed proposal: took = [0-9.]+[a-zµ]+/is healthy/g' \
+    -e 's/took = [0-9.]+[a-zµ]+//g' \
+    "$1"
+}
+
+head -c 2000000 /dev/zero | tr '\0' x >"$work/big"
+start_cluster etcd etcd 0
+[[ "$kvd" == etcd ]] && kvd=etcd
+start_cluster "$kvd" kvd 50
+wait_healthy 0 etcd
+wait_healthy 50 kvd
+run_script 0 "$work/etcd.out"
+run_script 50 "$work/kvd.out"
+normalize "$work/etcd.out" >"$work/etcd.norm"
+normalize "$work/kvd.out" >"$work/kvd.norm"
+if diff -u "$work/etcd.norm" "$work/kvd.norm"; then
+  echo "etcd_diff: $(grep -c '^\$ ' "$work/etcd.out") commands, identical outputs"
+  exit 0
+fi
+echo "etcd_diff: outputs differ (- etcd, + kvd)"
+exit 1
