@@ -1,0 +1,115 @@
+#include "server/etcd_services.h"
+
+namespace raftkv::server {
+
+grpc::Status ToGrpcStatus(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return grpc::Status::OK;
+    case StatusCode::kInvalidArgument:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, status.message());
+    case StatusCode::kOutOfRange:
+      return grpc::Status(grpc::StatusCode::OUT_OF_RANGE, status.message());
+    case StatusCode::kNotFound:
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, status.message());
+    case StatusCode::kUnavailable:
+    case StatusCode::kProposalDropped:
+    case StatusCode::kSnapshotTemporarilyUnavailable:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, status.message());
+    case StatusCode::kFailedPrecondition:
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, status.message());
+    case StatusCode::kNoSpace:
+      // etcd's answer once its NOSPACE alarm is raised.
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "etcdserver: mvcc: database space exceeded");
+    case StatusCode::kCompacted:
+    case StatusCode::kCorruption:
+    case StatusCode::kIOError:
+    case StatusCode::kInternal:
+      return grpc::Status(grpc::StatusCode::INTERNAL, status.message());
+  }
+  return grpc::Status(grpc::StatusCode::UNKNOWN, status.message());
+}
+
+namespace {
+
+// Copies a StatusOr's value into a gRPC response, or turns its error into etcd's.
+template <typename Response>
+grpc::Status Answer(StatusOr<Response> result, Response* response) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status KvService::Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
+                              etcdserverpb::RangeResponse* response) {
+  return Answer(kv_->Range(*request), response);
+}
+grpc::Status KvService::Put(grpc::ServerContext*, const etcdserverpb::PutRequest* request,
+                            etcdserverpb::PutResponse* response) {
+  return Answer(kv_->Put(*request), response);
+}
+grpc::Status KvService::DeleteRange(grpc::ServerContext*,
+                                    const etcdserverpb::DeleteRangeRequest* request,
+                                    etcdserverpb::DeleteRangeResponse* response) {
+  return Answer(kv_->DeleteRange(*request), response);
+}
+grpc::Status KvService::Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest* request,
+                            etcdserverpb::TxnResponse* response) {
+  return Answer(kv_->Txn(*request), response);
+}
+grpc::Status KvService::Compact(grpc::ServerContext*,
+                                const etcdserverpb::CompactionRequest* request,
+                                etcdserverpb::CompactionResponse* response) {
+  return Answer(kv_->Compact(*request), response);
+}
+
+grpc::Status MaintenanceService::Alarm(grpc::ServerContext*, const etcdserverpb::AlarmRequest*,
+                                       etcdserverpb::AlarmResponse* response) {
+  // No alarm is ever raised yet: GET lists none, ACTIVATE/DEACTIVATE change nothing.
+  kv_->FillHeader(response->mutable_header());
+  return grpc::Status::OK;
+}
+
+grpc::Status MaintenanceService::Status(grpc::ServerContext*, const etcdserverpb::StatusRequest*,
+                                        etcdserverpb::StatusResponse* response) {
+  const MemberStatus s = hooks_.status();
+  kv_->FillHeader(response->mutable_header());
+  response->set_version(kServedVersion);
+  response->set_dbsize(s.db_size);
+  response->set_dbsizeinuse(s.db_size);
+  response->set_leader(s.leader);
+  response->set_raftindex(s.raft_index);
+  response->set_raftterm(s.raft_term);
+  response->set_raftappliedindex(s.raft_applied_index);
+  response->set_islearner(s.is_learner);
+  return grpc::Status::OK;
+}
+
+grpc::Status MaintenanceService::MoveLeader(grpc::ServerContext*,
+                                            const etcdserverpb::MoveLeaderRequest* request,
+                                            etcdserverpb::MoveLeaderResponse* response) {
+  raftkv::Status s = hooks_.move_leader(request->targetid());
+  if (!s.ok()) return ToGrpcStatus(s);
+  kv_->FillHeader(response->mutable_header());
+  return grpc::Status::OK;
+}
+
+grpc::Status ClusterService::MemberList(grpc::ServerContext*,
+                                        const etcdserverpb::MemberListRequest*,
+                                        etcdserverpb::MemberListResponse* response) {
+  kv_->FillHeader(response->mutable_header());
+  for (const MemberInfo& info : hooks_.members()) {
+    etcdserverpb::Member* m = response->add_members();
+    m->set_id(info.id);
+    m->set_name(info.name);
+    for (const auto& u : info.peer_urls) m->add_peerurls(u);
+    for (const auto& u : info.client_urls) m->add_clienturls(u);
+    m->set_islearner(info.is_learner);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace raftkv::server

@@ -1,0 +1,94 @@
+// The etcd v3 gRPC services kvd serves (ETCD_API.md): KV over KvFrontend, Maintenance.Status /
+// Alarm / MoveLeader, and Cluster.MemberList. Thin adapters: each turns a raftkv Status into the
+// gRPC code and message etcd uses, so clients that match errors by text work unchanged.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "proto/etcd/rpc.grpc.pb.h"
+#include "raft/status.h"
+#include "server/kv_frontend.h"
+
+namespace raftkv::server {
+
+// The gRPC status etcd returns for `status` (same code, same message).
+grpc::Status ToGrpcStatus(const Status& status);
+
+class KvService final : public etcdserverpb::KV::Service {
+ public:
+  explicit KvService(KvFrontend* kv) : kv_(kv) {}
+  grpc::Status Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
+                     etcdserverpb::RangeResponse* response) override;
+  grpc::Status Put(grpc::ServerContext*, const etcdserverpb::PutRequest* request,
+                   etcdserverpb::PutResponse* response) override;
+  grpc::Status DeleteRange(grpc::ServerContext*, const etcdserverpb::DeleteRangeRequest* request,
+                           etcdserverpb::DeleteRangeResponse* response) override;
+  grpc::Status Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest* request,
+                   etcdserverpb::TxnResponse* response) override;
+  grpc::Status Compact(grpc::ServerContext*, const etcdserverpb::CompactionRequest* request,
+                       etcdserverpb::CompactionResponse* response) override;
+
+ private:
+  KvFrontend* const kv_;  // not owned
+};
+
+// What Maintenance.Status and Cluster.MemberList report, gathered by the member.
+struct MemberInfo {
+  uint64_t id = 0;
+  std::string name;
+  std::vector<std::string> peer_urls;
+  std::vector<std::string> client_urls;
+  bool is_learner = false;
+};
+struct MemberStatus {
+  int64_t db_size = 0;
+  uint64_t leader = 0;
+  uint64_t raft_index = 0;
+  uint64_t raft_term = 0;
+  uint64_t raft_applied_index = 0;
+  bool is_learner = false;
+};
+
+// Callbacks into the member, so these services need no knowledge of its parts.
+struct MaintenanceHooks {
+  std::function<MemberStatus()> status;
+  std::function<std::vector<MemberInfo>()> members;
+  // Asks for leadership to move to `target`; FailedPrecondition if this member does not lead.
+  std::function<Status(uint64_t target)> move_leader;
+};
+
+class MaintenanceService final : public etcdserverpb::Maintenance::Service {
+ public:
+  MaintenanceService(KvFrontend* kv, MaintenanceHooks hooks) : kv_(kv), hooks_(std::move(hooks)) {}
+  grpc::Status Alarm(grpc::ServerContext*, const etcdserverpb::AlarmRequest* request,
+                     etcdserverpb::AlarmResponse* response) override;
+  grpc::Status Status(grpc::ServerContext*, const etcdserverpb::StatusRequest* request,
+                      etcdserverpb::StatusResponse* response) override;
+  grpc::Status MoveLeader(grpc::ServerContext*, const etcdserverpb::MoveLeaderRequest* request,
+                          etcdserverpb::MoveLeaderResponse* response) override;
+
+ private:
+  KvFrontend* const kv_;  // not owned; fills headers
+  const MaintenanceHooks hooks_;
+};
+
+class ClusterService final : public etcdserverpb::Cluster::Service {
+ public:
+  ClusterService(KvFrontend* kv, MaintenanceHooks hooks) : kv_(kv), hooks_(std::move(hooks)) {}
+  grpc::Status MemberList(grpc::ServerContext*, const etcdserverpb::MemberListRequest* request,
+                          etcdserverpb::MemberListResponse* response) override;
+
+ private:
+  KvFrontend* const kv_;
+  const MaintenanceHooks hooks_;
+};
+
+// The version Maintenance.Status reports: the etcd API version served, with raftkv's version as
+// semver build metadata (so version checks in clients see 3.4).
+inline constexpr const char* kServedVersion = "3.4.0+raftkv.0.1.0";
+
+}  // namespace raftkv::server
