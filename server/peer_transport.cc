@@ -4,17 +4,36 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <utility>
 
 namespace raftkv::server {
 namespace {
 
+// Backoff between two attempts to open a peer's stream: doubles from the first to the last
+// value while the peer stays unreachable, back to the first once a batch goes through.
 constexpr std::chrono::milliseconds kFirstBackoff{50};
 constexpr std::chrono::milliseconds kMaxBackoff{2000};
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(v));
-  return buf;
+std::string Hex(uint64_t v) { return fmt::format("{:x}", v); }
+
+// The gRPC status a failed snapshot install is answered with.
+grpc::Status InstallError(const Status& s) {
+  grpc::StatusCode code = grpc::StatusCode::ABORTED;
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      code = grpc::StatusCode::INVALID_ARGUMENT;
+      break;
+    case StatusCode::kCorruption:
+      code = grpc::StatusCode::DATA_LOSS;
+      break;
+    case StatusCode::kUnavailable:
+      code = grpc::StatusCode::UNAVAILABLE;
+      break;
+    default:
+      break;
+  }
+  return grpc::Status(code, "snapshot not installed: " + s.ToString());
 }
 
 }  // namespace
@@ -25,16 +44,19 @@ GrpcPeerTransport::GrpcPeerTransport(uint64_t cluster_id, uint64_t self,
                                      std::map<uint64_t, std::string> peers, PeerHandlers handlers)
     : cluster_id_(cluster_id), self_(self), handlers_(std::move(handlers)) {
   for (auto& [id, address] : peers) {
+    if (id == self_) continue;
     auto peer = std::make_unique<Peer>();
     peer->id = id;
     peer->address = address;
     grpc::ChannelArguments args;
+    // A batch may exceed kMaxBatchBytes by one message; snapshot chunks are about 1 MiB.
     args.SetMaxSendMessageSize(64 << 20);
-    // Reconnect quickly after a peer restarts.
+    // Let the channel itself retry soon after a peer restarts; StreamLoop backs off on top.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    peer->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-    peer->stub = peerpb::Peer::NewStub(peer->channel);
+    peer->stub = peerpb::Peer::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
     peers_.emplace(id, std::move(peer));
   }
   for (auto& [id, peer] : peers_) {
@@ -46,93 +68,95 @@ GrpcPeerTransport::GrpcPeerTransport(uint64_t cluster_id, uint64_t self,
 GrpcPeerTransport::~GrpcPeerTransport() { Stop(); }
 
 void GrpcPeerTransport::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_) return;
-    stopped_ = true;
-    for (auto& [id, peer] : peers_) {
-      if (peer->active_call) peer->active_call->TryCancel();
-      if (peer->active_snapshot) peer->active_snapshot->TryCancel();
+  std::call_once(stop_once_, [this] {
+    for (auto& [id, p] : peers_) {
+      std::lock_guard<std::mutex> lock(p->mu);
+      p->stopped = true;
+      if (p->stream_call != nullptr) p->stream_call->TryCancel();
+      if (p->snapshot_call != nullptr) p->snapshot_call->TryCancel();
+      p->cv.notify_all();
     }
-  }
-  cv_.notify_all();
-  for (auto& [id, peer] : peers_) {
-    if (peer->stream_thread.joinable()) peer->stream_thread.join();
-    if (peer->snapshot_thread.joinable()) peer->snapshot_thread.join();
-  }
+    for (auto& [id, p] : peers_) {
+      p->stream_thread.join();
+      // No snapshot thread starts once `stopped` is set, so this one is the last.
+      std::thread snapshot;
+      {
+        std::lock_guard<std::mutex> lock(p->mu);
+        snapshot = std::move(p->snapshot_thread);
+      }
+      if (snapshot.joinable()) snapshot.join();
+    }
+  });
 }
 
 size_t GrpcPeerTransport::queued_messages(uint64_t peer) const {
-  std::lock_guard<std::mutex> lock(mu_);
   auto it = peers_.find(peer);
-  return it == peers_.end() ? 0 : it->second->queue.size();
+  if (it == peers_.end()) return 0;
+  std::lock_guard<std::mutex> lock(it->second->mu);
+  return it->second->queue.size();
+}
+
+size_t GrpcPeerTransport::queued_bytes(uint64_t peer) const {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return 0;
+  std::lock_guard<std::mutex> lock(it->second->mu);
+  return it->second->queued_bytes;
 }
 
 void GrpcPeerTransport::Send(std::vector<raftpb::Message> messages) {
+  // Peers that dropped a message in this call, each reported once, with no lock held.
   std::vector<uint64_t> dropped;
   for (raftpb::Message& m : messages) {
     auto it = peers_.find(m.to());
     if (it == peers_.end()) continue;  // not a peer this member knows
     Peer* p = it->second.get();
     if (m.type() == raftpb::MSG_SNAPSHOT) {
-      bool busy = false;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        busy = stopped_ || p->snapshot_running;
-        if (!busy) p->snapshot_running = true;
-      }
-      if (busy) {
-        handlers_.report_snapshot(p->id, false);
-        continue;
-      }
-      // The previous snapshot thread has finished (snapshot_running was false).
-      if (p->snapshot_thread.joinable()) p->snapshot_thread.join();
-      p->snapshot_thread =
-          std::thread([this, p, msg = std::move(m)]() mutable { SendSnapshot(p, std::move(msg)); });
+      StartSnapshot(p, std::move(m));
       continue;
     }
     const size_t size = m.ByteSizeLong();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopped_) return;
+    std::lock_guard<std::mutex> lock(p->mu);
+    if (p->stopped) continue;  // shutting down: nobody waits for these
     if (p->queue.size() >= kMaxQueuedMessages || p->queued_bytes + size > kMaxQueuedBytes) {
-      dropped.push_back(p->id);
+      if (std::find(dropped.begin(), dropped.end(), p->id) == dropped.end()) {
+        dropped.push_back(p->id);
+      }
       continue;
     }
     p->queued_bytes += size;
     p->queue.push_back(std::move(m));
+    p->cv.notify_one();
   }
-  cv_.notify_all();
-  std::sort(dropped.begin(), dropped.end());
-  dropped.erase(std::unique(dropped.begin(), dropped.end()), dropped.end());
   for (uint64_t id : dropped) handlers_.report_unreachable(id);
 }
 
 void GrpcPeerTransport::StreamLoop(Peer* p) {
   auto backoff = kFirstBackoff;
-  bool logged_down = false;
+  bool down = false;  // the peer was logged unreachable and not yet reachable again
   while (true) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopped_ || !p->queue.empty(); });
-      if (stopped_) return;
+      std::unique_lock<std::mutex> lock(p->mu);
+      p->cv.wait(lock, [&] { return p->stopped || !p->queue.empty(); });
+      if (p->stopped) return;
     }
     grpc::ClientContext context;
-    peerpb::StreamReply reply;
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopped_) return;
-      p->active_call = &context;
+      std::lock_guard<std::mutex> lock(p->mu);
+      if (p->stopped) return;
+      p->stream_call = &context;  // from here Stop cancels the call
     }
+    peerpb::StreamReply reply;
     std::unique_ptr<grpc::ClientWriter<peerpb::MessageBatch>> writer =
         p->stub->Stream(&context, &reply);
     bool broken = false;
-    while (true) {
+    while (!broken) {
+      // Everything queued, up to kMaxBatchBytes (at least one message), in one batch.
       peerpb::MessageBatch batch;
       batch.set_cluster_id(cluster_id_);
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopped_ || !p->queue.empty(); });
-        if (stopped_) break;
+        std::unique_lock<std::mutex> lock(p->mu);
+        p->cv.wait(lock, [&] { return p->stopped || !p->queue.empty(); });
+        if (p->stopped) break;
         size_t bytes = 0;
         while (!p->queue.empty() && (batch.messages_size() == 0 || bytes < kMaxBatchBytes)) {
           const size_t size = p->queue.front().ByteSizeLong();
@@ -143,102 +167,136 @@ void GrpcPeerTransport::StreamLoop(Peer* p) {
         }
       }
       if (!writer->Write(batch)) {
-        broken = true;
+        broken = true;  // this batch is lost
         break;
       }
-      if (logged_down) spdlog::info("peer {:x} at {} is reachable again", p->id, p->address);
-      logged_down = false;
       backoff = kFirstBackoff;
+      if (down) {
+        spdlog::info("peer {:x} at {} is reachable again", p->id, p->address);
+        down = false;
+      }
     }
     if (!broken) writer->WritesDone();
     const grpc::Status status = writer->Finish();
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      p->active_call = nullptr;
-      if (stopped_) return;
+      std::lock_guard<std::mutex> lock(p->mu);
+      p->stream_call = nullptr;
+      if (p->stopped) return;
     }
-    // The batch in flight is lost: raft retransmits after we report the peer unreachable.
+    // Raft retransmits what was lost once it knows the peer was unreachable.
     handlers_.report_unreachable(p->id);
-    if (!logged_down) {
-      spdlog::warn("peer {:x} at {} is unreachable: {}", p->id, p->address, status.error_message());
-      logged_down = true;
+    if (!down) {
+      spdlog::warn("peer {:x} at {} is unreachable ({}), retrying with backoff", p->id, p->address,
+                   status.error_message());
+      down = true;
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, backoff, [&] { return stopped_; });
-    if (stopped_) return;
+    std::unique_lock<std::mutex> lock(p->mu);
+    p->cv.wait_for(lock, backoff, [&] { return p->stopped; });
+    if (p->stopped) return;
     backoff = std::min(backoff * 2, kMaxBackoff);
   }
 }
 
-void GrpcPeerTransport::SendSnapshot(Peer* p, raftpb::Message message) {
-  grpc::ClientContext context;
-  peerpb::SnapshotReply reply;
-  bool ok = false;
-  bool stopping = false;
+void GrpcPeerTransport::StartSnapshot(Peer* p, raftpb::Message message) {
+  bool stopped = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping = stopped_;
-    if (!stopping) p->active_snapshot = &context;
-  }
-  if (!stopping) {
-    auto source = handlers_.open_snapshot_source();
-    if (source.ok()) {
-      auto writer = p->stub->Snapshot(&context, &reply);
-      peerpb::SnapshotPart first;
-      first.set_cluster_id(cluster_id_);
-      *first.mutable_message() = std::move(message);
-      bool written = writer->Write(first);
-      while (written && !(*source)->done()) {
-        auto chunk = (*source)->Next();
-        if (!chunk.ok()) {
-          spdlog::error("snapshot for {:x}: {}", p->id, chunk.status().ToString());
-          context.TryCancel();
-          written = false;
-          break;
-        }
-        peerpb::SnapshotPart part;
-        part.set_cluster_id(cluster_id_);
-        *part.mutable_chunk() = std::move(*chunk);
-        written = writer->Write(part);
-      }
-      if (written) writer->WritesDone();
-      const grpc::Status status = writer->Finish();
-      ok = written && status.ok() && reply.applied();
-      if (!ok) {
-        spdlog::warn("snapshot for peer {:x} failed: {}", p->id,
-                     status.ok() ? "not applied" : status.error_message());
-      }
-    } else {
-      spdlog::error("snapshot for {:x}: {}", p->id, source.status().ToString());
+    std::lock_guard<std::mutex> lock(p->mu);
+    stopped = p->stopped;
+    if (!stopped && !p->snapshot_running) {
+      p->snapshot_running = true;
+      // The previous snapshot thread cleared snapshot_running, its last step under `mu`: it
+      // only has its report left, so this join is short and cannot deadlock.
+      if (p->snapshot_thread.joinable()) p->snapshot_thread.join();
+      p->snapshot_thread = std::thread(
+          [this, p, m = std::move(message)]() mutable { SendSnapshot(p, std::move(m)); });
+      return;
     }
   }
+  if (!stopped) spdlog::info("snapshot for peer {:x} refused: one is already being sent", p->id);
+  handlers_.report_snapshot(p->id, false);
+}
+
+void GrpcPeerTransport::SendSnapshot(Peer* p, raftpb::Message message) {
+  grpc::ClientContext context;
+  bool stopping = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    p->active_snapshot = nullptr;
+    std::lock_guard<std::mutex> lock(p->mu);
+    stopping = p->stopped;
+    if (!stopping) p->snapshot_call = &context;  // from here Stop cancels the call
+  }
+  const bool applied = !stopping && TrySendSnapshot(p, &context, std::move(message));
+  {
+    std::lock_guard<std::mutex> lock(p->mu);
+    p->snapshot_call = nullptr;
     p->snapshot_running = false;
   }
-  handlers_.report_snapshot(p->id, ok);
+  handlers_.report_snapshot(p->id, applied);
+}
+
+bool GrpcPeerTransport::TrySendSnapshot(Peer* p, grpc::ClientContext* context,
+                                        raftpb::Message message) {
+  auto source = handlers_.open_snapshot_source();
+  if (!source.ok()) {
+    spdlog::error("snapshot for peer {:x}: cannot read the key space: {}", p->id,
+                  source.status().ToString());
+    return false;
+  }
+  peerpb::SnapshotReply reply;
+  std::unique_ptr<grpc::ClientWriter<peerpb::SnapshotPart>> writer =
+      p->stub->Snapshot(context, &reply);
+  peerpb::SnapshotPart first;
+  first.set_cluster_id(cluster_id_);
+  *first.mutable_message() = std::move(message);
+  bool written = writer->Write(first);
+  while (written && !(*source)->done()) {
+    StatusOr<storagepb::SnapshotChunk> chunk = (*source)->Next();
+    if (!chunk.ok()) {
+      spdlog::error("snapshot for peer {:x}: reading the key space failed: {}", p->id,
+                    chunk.status().ToString());
+      context->TryCancel();  // the receiver must not install a partial key space
+      written = false;
+      break;
+    }
+    peerpb::SnapshotPart part;
+    part.set_cluster_id(cluster_id_);
+    *part.mutable_chunk() = std::move(*chunk);
+    written = writer->Write(part);
+  }
+  if (written) written = writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  if (!status.ok() || !written || !reply.applied()) {
+    spdlog::warn("snapshot for peer {:x} at {} failed: {}", p->id, p->address,
+                 status.ok() ? "not applied" : status.error_message());
+    return false;
+  }
+  return true;
 }
 
 // ---- receiving ----------------------------------------------------------------------------------
 
 grpc::Status PeerServiceImpl::ClusterMismatch(uint64_t theirs) const {
   return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                      "cluster ID mismatch: this member belongs to cluster " + Hex(cluster_id_) +
-                          ", the sender to cluster " + Hex(theirs));
+                      "cluster ID mismatch: member " + Hex(self_) + " belongs to cluster " +
+                          Hex(cluster_id_) + ", the sender to cluster " + Hex(theirs));
 }
 
-grpc::Status PeerServiceImpl::Stream(grpc::ServerContext*,
+grpc::Status PeerServiceImpl::Stream(grpc::ServerContext* /*context*/,
                                      grpc::ServerReader<peerpb::MessageBatch>* reader,
-                                     peerpb::StreamReply*) {
+                                     peerpb::StreamReply* /*reply*/) {
   peerpb::MessageBatch batch;
-  bool warned = false;
+  bool warned = false;  // misaddressed messages are logged once per stream
   while (reader->Read(&batch)) {
-    if (batch.cluster_id() != cluster_id_) return ClusterMismatch(batch.cluster_id());
+    if (batch.cluster_id() != cluster_id_) {
+      spdlog::warn("refusing a peer stream from cluster {:x} (this is cluster {:x})",
+                   batch.cluster_id(), cluster_id_);
+      return ClusterMismatch(batch.cluster_id());
+    }
+    batches_received_.fetch_add(1);
     for (raftpb::Message& m : *batch.mutable_messages()) {
       if (m.to() != self_) {
         if (!warned) {
-          spdlog::warn("dropping a message for member {:x} received by member {:x}", m.to(), self_);
+          spdlog::warn("member {:x} dropping a message from {:x} addressed to member {:x}", self_,
+                       m.from(), m.to());
           warned = true;
         }
         continue;
@@ -249,7 +307,7 @@ grpc::Status PeerServiceImpl::Stream(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status PeerServiceImpl::Snapshot(grpc::ServerContext*,
+grpc::Status PeerServiceImpl::Snapshot(grpc::ServerContext* /*context*/,
                                        grpc::ServerReader<peerpb::SnapshotPart>* reader,
                                        peerpb::SnapshotReply* reply) {
   peerpb::SnapshotPart part;
@@ -259,22 +317,30 @@ grpc::Status PeerServiceImpl::Snapshot(grpc::ServerContext*,
   if (part.cluster_id() != cluster_id_) return ClusterMismatch(part.cluster_id());
   if (!part.has_message() || part.message().type() != raftpb::MSG_SNAPSHOT ||
       part.message().to() != self_) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "a snapshot stream must start with a snapshot message for this member");
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "a snapshot stream must start with a snapshot message for member " + Hex(self_));
   }
-  raftpb::Message message = part.message();
+  raftpb::Message message = std::move(*part.mutable_message());
+  // The rest of the stream, chunk by chunk; anything else is an error the restorer reports.
   ChunkReader next = [&]() -> StatusOr<std::optional<storagepb::SnapshotChunk>> {
     peerpb::SnapshotPart chunk_part;
     if (!reader->Read(&chunk_part)) return std::optional<storagepb::SnapshotChunk>();
-    if (chunk_part.cluster_id() != cluster_id_ || !chunk_part.has_chunk()) {
-      return Status::InvalidArgument("snapshot stream: expected a chunk of this cluster");
+    if (chunk_part.cluster_id() != cluster_id_) {
+      return Status::InvalidArgument("snapshot stream: a part of cluster " +
+                                     Hex(chunk_part.cluster_id()) + " in a stream of cluster " +
+                                     Hex(cluster_id_));
+    }
+    if (!chunk_part.has_chunk()) {
+      return Status::InvalidArgument("snapshot stream: a part after the first is not a chunk");
     }
     return std::optional<storagepb::SnapshotChunk>(std::move(*chunk_part.mutable_chunk()));
   };
-  Status installed = handlers_.install_snapshot(next);
+  const Status installed = handlers_.install_snapshot(next);
   if (!installed.ok()) {
-    spdlog::warn("snapshot from {:x} refused: {}", message.from(), installed.ToString());
-    return grpc::Status(grpc::StatusCode::ABORTED, installed.ToString());
+    spdlog::warn("snapshot from member {:x} not installed: {}", message.from(),
+                 installed.ToString());
+    return InstallError(installed);
   }
   handlers_.step(std::move(message));
   reply->set_applied(true);

@@ -1,22 +1,25 @@
 // The gRPC peer transport of kvd (proto/peer.proto): how raft messages and snapshots travel
-// between members.
+// between members. It is the real counterpart of the in-process fake of
+// tests/server/local_cluster.h, and knows nothing of RaftNode: it calls a PeerHandlers.
 //
 // Sending (GrpcPeerTransport): Send() never blocks the raft thread. Each peer has a bounded
-// queue (kMaxQueuedMessages messages and kMaxQueuedBytes bytes) drained by its own thread into
-// one long-lived client stream (Peer.Stream), many messages per write. A full queue drops the
-// message and reports the peer unreachable (raft retransmits), so a slow or dead peer can never
-// exhaust memory or stall the others. A broken stream is reopened with exponential backoff.
-// MSG_SNAPSHOT goes on a stream of its own (Peer.Snapshot): the message, then the key space's
-// chunks; the outcome is always reported (report_snapshot), success or failure.
+// queue drained by its own thread into one long-lived client stream (Peer.Stream), everything
+// queued going out as one MessageBatch (up to kMaxBatchBytes). A full queue drops the message and
+// reports the peer unreachable (raft retransmits), so a slow or dead peer can never exhaust
+// memory or stall the raft thread or the other peers. A broken stream is reopened with
+// exponential backoff. MSG_SNAPSHOT goes on a call of its own (Peer.Snapshot): the message, then
+// the key space's chunks; the outcome is always reported (report_snapshot), success or failure.
 //
-// Receiving (PeerServiceImpl): batches from another cluster are refused; messages for another
-// member are dropped; a snapshot's key space is installed before its message is stepped.
+// Receiving (PeerServiceImpl): batches from another cluster are refused (FAILED_PRECONDITION);
+// messages for another member are dropped; a snapshot's key space is installed before its
+// message is stepped, and a snapshot that was not installed steps nothing.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -35,83 +38,133 @@
 
 namespace raftkv::server {
 
-// What the transport calls into: the raft node, snapshot install and the snapshot source.
+// What the transport calls into. kvd plugs the RaftNode, InstallSnapshot and
+// SnapshotSource::Open of its database; tests plug fakes. Every handler must be set. Handlers
+// are called from the transport's threads and from gRPC's (never with a transport lock held),
+// so they must be thread-safe; they should return quickly (RaftNode's only enqueue).
 struct PeerHandlers {
+  // A message received for this member.
   std::function<void(raftpb::Message)> step;
+  // Messages for `peer` were dropped (full queue, broken stream): raft should probe it again.
   std::function<void(uint64_t peer)> report_unreachable;
+  // The outcome of a snapshot sent to `peer`; called exactly once per MSG_SNAPSHOT handed to
+  // Send, whatever happens.
   std::function<void(uint64_t peer, bool ok)> report_snapshot;
+  // Restores a received key space from its chunks; ok means it is now this member's key space.
   std::function<Status(const ChunkReader&)> install_snapshot;
+  // Opens a point-in-time image of this member's key space to send to a peer.
   std::function<StatusOr<std::unique_ptr<storage::SnapshotSource>>()> open_snapshot_source;
 };
 
+// The sending side: one queue, one stream thread and at most one snapshot thread per peer.
+// Thread-safe. The set of peers is fixed at construction.
 class GrpcPeerTransport : public PeerSender {
  public:
+  // Bounds of one peer's queue: a message that would exceed either is dropped (and the peer
+  // reported unreachable). 4096 messages is far more than raft keeps in flight per follower
+  // (its inflight window plus heartbeats); 64 MiB bounds what a dead peer can pin in memory.
   static constexpr size_t kMaxQueuedMessages = 4096;
   static constexpr size_t kMaxQueuedBytes = 64 << 20;
-  // Upper bound on the entry bytes written in one MessageBatch.
+  // A batch takes queued messages until it holds at least this many bytes, so one MessageBatch
+  // is at most kMaxBatchBytes plus one message (the peer server accepts 64 MiB messages).
   static constexpr size_t kMaxBatchBytes = 4 << 20;
 
-  // `peers`: member id -> "host:port" of its peer listener. Starts one thread per peer.
+  // `peers`: member id -> "host:port" of its peer listener (an entry for `self` is ignored).
+  // Starts one stream thread per peer; nothing connects until there is something to send.
   GrpcPeerTransport(uint64_t cluster_id, uint64_t self, std::map<uint64_t, std::string> peers,
                     PeerHandlers handlers);
   ~GrpcPeerTransport() override;  // Stop()
+  GrpcPeerTransport(const GrpcPeerTransport&) = delete;
+  GrpcPeerTransport& operator=(const GrpcPeerTransport&) = delete;
 
+  // Queues the messages (or starts a snapshot send for each MSG_SNAPSHOT) and returns at once.
+  // Messages for unknown members are dropped. After Stop, messages are dropped and snapshots
+  // reported failed.
   void Send(std::vector<raftpb::Message> messages) override;
-  // Stops every thread promptly, cancelling calls in flight. Idempotent.
+
+  // Stops every thread promptly, cancelling the calls in flight; a snapshot in flight is
+  // reported failed. Idempotent; Send may still be called concurrently and afterwards.
   void Stop();
 
-  // Messages queued for `peer` and not yet written (for tests).
+  // What is queued for `peer` and not yet handed to its stream (0 for an unknown peer). For
+  // tests and metrics.
   size_t queued_messages(uint64_t peer) const;
+  size_t queued_bytes(uint64_t peer) const;
 
  private:
-  // One outgoing peer: its queue, its stream thread and its snapshot thread.
+  // One outgoing peer. Everything marked "guarded" is guarded by `mu`.
   struct Peer {
     uint64_t id = 0;
     std::string address;
-    std::shared_ptr<grpc::Channel> channel;
-    std::unique_ptr<peerpb::Peer::Stub> stub;
-    std::deque<raftpb::Message> queue;  // guarded by mu_
-    size_t queued_bytes = 0;            // guarded by mu_
-    // The call being written, for cancellation on Stop (guarded by mu_).
-    grpc::ClientContext* active_call = nullptr;
-    grpc::ClientContext* active_snapshot = nullptr;
-    bool snapshot_running = false;  // guarded by mu_
+    std::unique_ptr<peerpb::Peer::Stub> stub;  // over one channel, shared by both calls
+
+    mutable std::mutex mu;
+    std::condition_variable cv;  // signalled on new messages and on Stop
+    bool stopped = false;        // guarded; set once by Stop
+    // Messages waiting for the stream, oldest first; invariant: queued_bytes is the sum of
+    // their ByteSizeLong(), and both stay within kMaxQueuedMessages / kMaxQueuedBytes.
+    std::deque<raftpb::Message> queue;  // guarded
+    size_t queued_bytes = 0;            // guarded
+    // The calls in flight, so that Stop can cancel them (guarded; null when none).
+    grpc::ClientContext* stream_call = nullptr;
+    grpc::ClientContext* snapshot_call = nullptr;
+    // True from the moment a snapshot send is accepted until just before it is reported.
+    bool snapshot_running = false;  // guarded
     std::thread stream_thread;
-    std::thread snapshot_thread;
+    // The latest snapshot thread; replaced (after a join) only under `mu` while not running.
+    std::thread snapshot_thread;  // guarded
   };
 
-  void StreamLoop(Peer* peer);
-  void SendSnapshot(Peer* peer, raftpb::Message message);
+  // The stream thread of `p`: open a stream when there is something to send, write batches,
+  // on error report unreachable and retry after a backoff. Returns when stopped.
+  void StreamLoop(Peer* p);
+  // Writes queued batches on one open stream until it breaks or the peer stops. Returns true
+  // when the stream broke (a batch may have been lost).
+  bool WriteBatches(Peer* p, grpc::ClientWriter<peerpb::MessageBatch>* writer, bool* delivered_any);
+  // Accepts (or refuses, reporting failure) a snapshot send to `p`.
+  void StartSnapshot(Peer* p, raftpb::Message message);
+  // The snapshot thread: sends the message and the key space, then reports the outcome.
+  void SendSnapshot(Peer* p, raftpb::Message message);
+  // Streams `message` and the key space on the call of `context`; true if the peer applied it.
+  bool TrySendSnapshot(Peer* p, grpc::ClientContext* context, raftpb::Message message);
 
   const uint64_t cluster_id_;
   const uint64_t self_;
   const PeerHandlers handlers_;
   std::map<uint64_t, std::unique_ptr<Peer>> peers_;  // fixed after construction
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;  // new messages, or stopping
-  bool stopped_ = false;        // guarded by mu_
+  std::once_flag stop_once_;                         // Stop's work runs once
 };
 
-// The receiving side, registered on the member's peer gRPC server.
+// The receiving side, registered on the member's peer gRPC server. Thread-safe (gRPC runs
+// several calls at once); never crashes on malformed input, which gets an error status.
 class PeerServiceImpl final : public peerpb::Peer::Service {
  public:
   PeerServiceImpl(uint64_t cluster_id, uint64_t self, PeerHandlers handlers)
       : cluster_id_(cluster_id), self_(self), handlers_(std::move(handlers)) {}
 
+  // Steps every message of every batch addressed to this member, in order, until the sender
+  // closes the stream (OK) or sends a batch of another cluster (FAILED_PRECONDITION, nothing of
+  // that batch stepped).
   grpc::Status Stream(grpc::ServerContext* context,
                       grpc::ServerReader<peerpb::MessageBatch>* reader,
                       peerpb::StreamReply* reply) override;
+  // Expects a MSG_SNAPSHOT for this member, then the chunks; installs them and only then steps
+  // the message (applied = true). Any failure is an error status and steps nothing.
   grpc::Status Snapshot(grpc::ServerContext* context,
                         grpc::ServerReader<peerpb::SnapshotPart>* reader,
                         peerpb::SnapshotReply* reply) override;
 
+  // MessageBatches accepted so far, over all streams (for tests and metrics).
+  uint64_t batches_received() const { return batches_received_.load(); }
+
  private:
+  // FAILED_PRECONDITION naming both cluster ids.
   grpc::Status ClusterMismatch(uint64_t theirs) const;
 
   const uint64_t cluster_id_;
   const uint64_t self_;
   const PeerHandlers handlers_;
+  std::atomic<uint64_t> batches_received_{0};
 };
 
 }  // namespace raftkv::server
