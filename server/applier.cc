@@ -151,6 +151,10 @@ void Applier::Execute(storage::MvccWriteBatch* batch, const raftpb::Entry& entry
     case cmdpb::Command::kCompaction:
       record(batch->Compact(command.compaction()), outcome.result.mutable_compaction());
       break;
+    case cmdpb::Command::kMemberAttributes:
+      outcome.status = batch->PutMemberRecord(command.member_attributes().id(),
+                                              command.member_attributes().SerializeAsString());
+      break;
     case cmdpb::Command::OP_NOT_SET:
       outcome.status = Status::InvalidArgument("empty command");
       break;

@@ -77,6 +77,7 @@ grpc::Status MaintenanceService::Status(grpc::ServerContext*, const etcdserverpb
                                         etcdserverpb::StatusResponse* response) {
   const MemberStatus s = hooks_.status();
   kv_->FillHeader(response->mutable_header());
+  response->mutable_header()->set_revision(s.revision);
   response->set_version(kServedVersion);
   response->set_dbsize(s.db_size);
   response->set_dbsizeinuse(s.db_size);

@@ -45,6 +45,7 @@ struct MemberInfo {
   bool is_learner = false;
 };
 struct MemberStatus {
+  int64_t revision = 0;  // the store revision, for the response header
   int64_t db_size = 0;
   uint64_t leader = 0;
   uint64_t raft_index = 0;

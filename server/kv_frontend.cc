@@ -74,6 +74,12 @@ StatusOr<cmdpb::CommandResult> KvFrontend::ProposeAndWait(cmdpb::Command command
   return std::move(outcome.result);
 }
 
+Status KvFrontend::PublishMember(const cmdpb::MemberAttributes& attributes) {
+  cmdpb::Command command;
+  *command.mutable_member_attributes() = attributes;
+  return ProposeAndWait(std::move(command)).status();
+}
+
 StatusOr<etcdserverpb::PutResponse> KvFrontend::Put(const etcdserverpb::PutRequest& request) {
   RAFTKV_RETURN_IF_ERROR(
       storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes));

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "proto/command.pb.h"
 #include "proto/etcd/rpc.pb.h"
 #include "raft/status.h"
 #include "server/applier.h"
@@ -44,6 +45,9 @@ class KvFrontend {
   // after it, local reads observe every write completed before the call. Unavailable with
   // etcd's messages when there is no leader or time runs out.
   [[nodiscard]] Status WaitLinearizable(std::chrono::steady_clock::time_point deadline);
+
+  // Records this member's attributes in the replicated member table (through raft).
+  [[nodiscard]] Status PublishMember(const cmdpb::MemberAttributes& attributes);
 
   // Fills cluster id, member id and raft term (the revision is the store's).
   void FillHeader(etcdserverpb::ResponseHeader* header) const;

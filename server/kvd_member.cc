@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "proto/command.pb.h"
 #include "server/applier.h"
 #include "server/etcd_services.h"
 #include "server/kv_frontend.h"
@@ -76,7 +77,11 @@ Status KvdMember::Open() {
     spdlog::info("restarting from {} (log {}..{}, commit {})", config_.data_dir, log_->FirstIndex(),
                  log_->LastIndex(), log_->hard_state().commit());
   }
-  auto store = storage::MvccStore::Open(db_.get());
+  storage::MvccOptions mvcc_options;
+  // There is no Lease service yet, so no lease exists: a put naming one fails as in etcd
+  // ("etcdserver: requested lease not found").
+  mvcc_options.lease_exists = [](int64_t) { return false; };
+  auto store = storage::MvccStore::Open(db_.get(), mvcc_options);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
 
@@ -129,6 +134,7 @@ Status KvdMember::Open() {
   hooks.status = [this] {
     const NodeState state = node_->state();
     MemberStatus s;
+    s.revision = store_->revision();
     s.db_size = static_cast<int64_t>(db_->ApproximateSizeBytes());
     s.leader = state.leader;
     s.raft_index = state.last_index;
@@ -137,14 +143,21 @@ Status KvdMember::Open() {
     return s;
   };
   hooks.members = [this] {
+    // Client URLs come from the replicated member records each member published.
+    std::map<uint64_t, cmdpb::MemberAttributes> published;
+    auto records = store_->MemberRecords();
+    if (records.ok()) {
+      for (const auto& [id, bytes] : *records) published[id].ParseFromString(bytes);
+    }
     std::vector<MemberInfo> members;
     for (const InitialMember& m : config_.initial_cluster) {
       MemberInfo info;
       info.id = m.id;
       info.name = m.name;
       for (const Url& u : m.peer_urls) info.peer_urls.push_back(u.ToString());
-      if (m.id == config_.member_id) {
-        for (const Url& u : config_.advertise_client_urls) info.client_urls.push_back(u.ToString());
+      auto it = published.find(m.id);
+      if (it != published.end()) {
+        info.client_urls.assign(it->second.client_urls().begin(), it->second.client_urls().end());
       }
       members.push_back(std::move(info));
     }
@@ -195,11 +208,32 @@ Status KvdMember::Open() {
                            config_.listen_client_urls.front().ToString() +
                            " (address in use or not local?)");
   }
+  publisher_ = std::thread([this] { PublishLoop(); });
   return Status::Ok();
 }
 
+void KvdMember::PublishLoop() {
+  cmdpb::MemberAttributes attributes;
+  attributes.set_id(config_.member_id);
+  attributes.set_name(config_.name);
+  for (const Url& u : config_.advertise_client_urls) attributes.add_client_urls(u.ToString());
+  while (!shut_down_.load()) {
+    Status s = kv_->PublishMember(attributes);
+    if (s.ok()) {
+      spdlog::info("published member {} ({:x}) to the cluster", config_.name, config_.member_id);
+      return;
+    }
+    std::unique_lock<std::mutex> lock(publish_mu_);
+    publish_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return shut_down_.load(); });
+  }
+}
+
 void KvdMember::Shutdown() {
-  if (shut_down_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(publish_mu_);
+    if (shut_down_.exchange(true)) return;
+  }
+  publish_cv_.notify_all();
   // 1. Stop taking requests; those in flight get until the deadline to finish.
   if (client_server_) {
     client_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(3));
@@ -228,6 +262,7 @@ void KvdMember::Shutdown() {
     apply_waiters_->CompleteAll(
         ApplyOutcome{Status::Unavailable("etcdserver: server stopped"), {}, 0});
   }
+  if (publisher_.joinable()) publisher_.join();
   if (db_) {
     rocksdb::Status flushed = db_->db()->FlushWAL(/*sync=*/true);
     if (!flushed.ok()) spdlog::warn("final WAL sync failed: {}", flushed.ToString());

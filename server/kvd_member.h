@@ -7,7 +7,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "raft/status.h"
 #include "server/config.h"
@@ -53,6 +56,9 @@ class KvdMember {
  private:
   explicit KvdMember(ServerConfig config);
   [[nodiscard]] Status Open();
+  // Publishes this member's name and client URLs through raft (retrying until it is applied or
+  // the member stops), as etcd does once a member runs.
+  void PublishLoop();
 
   const ServerConfig config_;
   std::unique_ptr<storage::Database> db_;
@@ -73,6 +79,9 @@ class KvdMember {
   int client_port_ = 0;
   int peer_port_ = 0;
   std::atomic<bool> shut_down_{false};
+  std::thread publisher_;
+  std::mutex publish_mu_;
+  std::condition_variable publish_cv_;  // wakes the publisher when shutting down
 };
 
 }  // namespace raftkv::server

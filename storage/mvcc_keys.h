@@ -45,6 +45,10 @@ inline constexpr std::string_view kMetaRevision = "revision";
 inline constexpr std::string_view kMetaCompacted = "compacted";
 inline constexpr std::string_view kMetaPhysical = "physical";
 inline constexpr std::string_view kMetaCompactCursor = "compact_cursor";
+// Prefix of the cluster's member records: kMetaMemberPrefix ‖ BigEndian64(member id) -> the
+// record's bytes (opaque to the store; the server keeps its members' names and client URLs
+// there, so that they are replicated, survive restarts and travel with snapshots).
+inline constexpr std::string_view kMetaMemberPrefix = "member/";
 
 // BigEndian64(generation): the first 8 bytes of every key of that generation.
 std::string GenerationPrefix(uint64_t generation);

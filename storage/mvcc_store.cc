@@ -226,6 +226,24 @@ Status MvccStore::Commit(std::unique_ptr<MvccWriteBatch> batch, uint64_t applied
   return Status::Ok();
 }
 
+StatusOr<std::vector<std::pair<uint64_t, std::string>>> MvccStore::MemberRecords() const {
+  const uint64_t generation = LoadState().generation;
+  const std::string prefix = MetaKey(generation, mvcc::kMetaMemberPrefix);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(Family::kMvccMeta)));
+  std::vector<std::pair<uint64_t, std::string>> records;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + 8) {
+      return Status::Corruption("mvcc: a member record key has " +
+                                std::to_string(it->key().size()) + " bytes");
+    }
+    records.emplace_back(ReadBigEndian64(std::string_view(it->key().data() + prefix.size(), 8)),
+                         it->value().ToString());
+  }
+  RAFTKV_RETURN_IF_ERROR(FromRocks(it->status(), "mvcc: reading member records"));
+  return records;
+}
+
 Status MvccStore::Reload() {
   if (batch_open_) return Status::FailedPrecondition("mvcc: Reload while a batch is open");
   // Holding compact_mu_ keeps the compaction thread out until the new state is in place.

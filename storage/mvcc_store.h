@@ -30,6 +30,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "proto/etcd/rpc.pb.h"
 #include "raft/status.h"
@@ -83,6 +85,8 @@ class MvccStore {
   bool IsApplied(uint64_t index) const { return index <= applied_index(); }
   // The active generation.
   uint64_t generation() const;
+  // Every member record (MvccWriteBatch::PutMemberRecord) of the committed state, by member id.
+  StatusOr<std::vector<std::pair<uint64_t, std::string>>> MemberRecords() const;
 
   // Waits until physical compaction has reached `revision` (etcd's Compact with physical=true).
   // Unavailable when the deadline passes first (with the compactor's last error, if any);

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
+#include "storage/codec.h"
 #include "storage/database.h"
 #include "storage/mvcc_errors.h"
 #include "storage/mvcc_store.h"
@@ -164,6 +165,14 @@ StatusOr<RangeResponse> MvccWriteBatch::Range(const RangeRequest& request) {
   BeginRequest();
   RAFTKV_RETURN_IF_ERROR(EndRequest(ApplyRange(request, &response)));
   return response;
+}
+
+Status MvccWriteBatch::PutMemberRecord(uint64_t member_id, const std::string& record) {
+  std::string name(mvcc::kMetaMemberPrefix);
+  AppendBigEndian64(&name, member_id);
+  return FromRocks(
+      batch_->Put(store_->db_->family(Family::kMvccMeta), mvcc::MetaKey(generation_, name), record),
+      "mvcc: adding to the write batch");
 }
 
 StatusOr<CompactionResponse> MvccWriteBatch::Compact(const CompactionRequest& request) {

@@ -50,6 +50,9 @@ class MvccWriteBatch {
       const etcdserverpb::CompactionRequest& request);
   // etcd's Range over the batch's state (the last committed state plus this batch's writes).
   StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request);
+  // Records (replaces) the member record of `member_id` (see mvcc_keys.h). Does not change the
+  // revision: it is not part of the key space clients see.
+  [[nodiscard]] Status PutMemberRecord(uint64_t member_id, const std::string& record);
 
   // The revision after the requests executed so far.
   int64_t revision() const { return revision_; }

@@ -148,7 +148,7 @@ run_script() {  # <port offset> <output file>
 normalize() {
   sed -E \
     -e '/^\{"level":"warn"/d' \
-    -e 's/^[0-9a-f]{16}, started/ID, started/' \
+    -e 's/^[0-9a-f]+, started/ID, started/' \
     -e 's/^"(ClusterID|MemberID|RaftTerm)" : [0-9]+/"\1" : N/' \
     -e 's/"(cluster_id|member_id|ID|leader|raft_term|raftTerm|raftIndex|raftAppliedIndex|dbSize|dbSizeInUse)":[0-9]+/"\1":N/g' \
     -e 's/"version":"[^"]*"/"version":"V"/g' \
