@@ -19,8 +19,9 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 echo "== build (Debug, ASan + UBSan) =="
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRAFTKV_SANITIZE=ON \
   -DRAFTKV_BUILD_BENCHMARKS=OFF >/dev/null
-ninja -C build-asan -j"$jobs" raft_tests sim_tests raft_sim storage_tests server_tests
-echo "== core, simulator, storage and server tests (ASan + UBSan) =="
+ninja -C build-asan -j"$jobs" raft_tests sim_tests raft_sim storage_tests server_tests kvd \
+  kvd_process_tests
+echo "== core, simulator, storage and server tests, kvd processes included (ASan + UBSan) =="
 # The snapshot memory bound is measured in the normal build only: ASan's shadow memory and
 # quarantine change the resident set it measures.
 ctest --test-dir build-asan -L 'core|storage|server' -E SnapshotMemory --output-on-failure \
