@@ -78,6 +78,21 @@ get foo --rev=2
 get foo --consistency=s
 get missing
 get foo --prefix -w fields
+get foo --prefix -w table
+get foo --prefix --hex
+get foo --prefix --sort-by=CREATE --order=DESCEND --limit 2
+get foo --prefix --sort-by=VERSION
+get foo --prefix --sort-by=KEY --order=DESCEND
+get foo --prefix --order=DESCEND
+get foo --prefix --rev=4 -w json
+get foo --consistency=l --prefix --limit=1 --keys-only
+get --from-key "" --count-only
+get --from-key foo1 --limit 1 -w json
+put foo bar3 --prev-kv -w json
+put foo newval --ignore-lease
+put nolease x --ignore-lease
+put fop c2 --ignore-value --prev-kv
+get fop -w json
 put foo --ignore-value
 put nokey --ignore-value
 put foo x --lease=1234
@@ -86,6 +101,11 @@ del foo --prev-kv
 del nothing
 del foo --prefix
 del zoo -w json
+put k1 1
+put k2 2
+put k3 3
+del k2 --from-key --prev-kv -w json
+get k --prefix
 <<txn
 value("foo1") = "a"
 
@@ -103,8 +123,20 @@ put never 1
 get foo2
 
 EOT
+<<txn -i -w json
+version("txnkey") = "1"
+create("missing") = "0"
+
+put txnkey second
+del other
+
+get txnkey
+
+EOT
 compaction 3
+compaction 4 --physical
 get foo2 --rev=2
+get foo2 --rev=4
 get foo2 --rev=1000
 compaction 2
 compaction 1000
@@ -115,22 +147,27 @@ endpoint status -w json
 CMDS
 
 run_script() {  # <port offset> <output file>
-  local ep="${1}" out="$2" line stdin="" in_txn=0
+  local ep="${1}" out="$2" line stdin="" in_txn=0 txn_flags=""
   ep="$(endpoints "$1" | cut -d, -f1)"
   : >"$out"
   while IFS= read -r line; do
     if ((in_txn)); then
       if [[ "$line" == "EOT" ]]; then
         in_txn=0
-        echo "\$ txn" >>"$out"
-        printf '%s\n' "$stdin" | ETCDCTL_API=3 etcdctl --endpoints "$ep" txn >>"$out" 2>&1
+        echo "\$ txn $txn_flags" >>"$out"
+        printf '%s\n' "$stdin" | ETCDCTL_API=3 etcdctl --endpoints "$ep" txn $txn_flags >>"$out" 2>&1
         echo "exit=$?" >>"$out"
       else
         stdin+="$line"$'\n'
       fi
       continue
     fi
-    if [[ "$line" == "<<txn" ]]; then in_txn=1; stdin=""; continue; fi
+    if [[ "$line" == "<<txn"* ]]; then
+      in_txn=1
+      stdin=""
+      txn_flags="${line#<<txn}"
+      continue
+    fi
     echo "\$ $line" >>"$out"
     if [[ "$line" == member* ]]; then
       # Members are listed in id order, and ids differ between the clusters: sort by name.
