@@ -67,7 +67,7 @@ put fop c
 put zoo z
 get foo --prefix
 get foo --prefix --keys-only
-get foo --prefix --count-only -w json
+get foo --prefix --keys-only -w json
 get foo --prefix --limit 2 -w json
 get foo fop
 get --from-key foo1
@@ -86,7 +86,7 @@ get foo --prefix --sort-by=KEY --order=DESCEND
 get foo --prefix --order=DESCEND
 get foo --prefix --rev=4 -w json
 get foo --consistency=l --prefix --limit=1 --keys-only
-get --from-key "" --count-only
+get --from-key "" --keys-only
 get --from-key foo1 --limit 1 -w json
 put foo bar3 --prev-kv -w json
 put foo newval --ignore-lease
@@ -145,6 +145,11 @@ member list
 endpoint health
 endpoint status -w json
 CMDS
+
+# Transactions that break etcd's limits: a key written twice, and one operation too many.
+SCRIPT+=$'\n<<txn\n\nput dup 1\nput dup 2\n\nEOT'
+SCRIPT+=$'\n<<txn\n\n'"$(for i in $(seq 1 129); do echo "put many$i x"; done)"$'\n\nEOT'
+SCRIPT+=$'\nget many --prefix --keys-only'
 
 run_script() {  # <port offset> <output file>
   local ep="${1}" out="$2" line stdin="" in_txn=0 txn_flags=""
