@@ -52,8 +52,9 @@ GrpcPeerTransport::GrpcPeerTransport(uint64_t cluster_id, uint64_t self,
     // A batch may exceed kMaxBatchBytes by one message; snapshot chunks are about 1 MiB.
     args.SetMaxSendMessageSize(64 << 20);
     // Let the channel itself retry soon after a peer restarts; StreamLoop backs off on top.
+    // (Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: that is the connect timeout, which keeps gRPC's
+    // default of 20 s so that a slow handshake is not cut short.)
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     peer->stub = peerpb::Peer::NewStub(
         grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
