@@ -185,6 +185,7 @@ Status KvdMember::Open() {
     peer_builder.AddListeningPort(u.HostPort(), grpc::InsecureServerCredentials(), &peer_port_);
   }
   peer_builder.SetMaxReceiveMessageSize(64 << 20);
+  ConfigurePeerServerKeepalive(&peer_builder);
   peer_builder.RegisterService(peer_service_.get());
   peer_server_ = peer_builder.BuildAndStart();
   if (!peer_server_ || peer_port_ == 0) {

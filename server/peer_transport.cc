@@ -56,6 +56,13 @@ GrpcPeerTransport::GrpcPeerTransport(uint64_t cluster_id, uint64_t self,
     // default of 20 s so that a slow handshake is not cut short.)
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    // Keepalive pings find a peer cut off without a TCP reset (a partition) within seconds, so
+    // its stream and any snapshot send fail and raft hears about it, instead of waiting for TCP
+    // to give up. The peer server permits these pings (ConfigurePeerServerKeepalive).
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+    args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
     peer->stub = peerpb::Peer::NewStub(
         grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
     peers_.emplace(id, std::move(peer));
@@ -271,6 +278,13 @@ bool GrpcPeerTransport::TrySendSnapshot(Peer* p, grpc::ClientContext* context,
     return false;
   }
   return true;
+}
+
+void ConfigurePeerServerKeepalive(grpc::ServerBuilder* builder) {
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                              kKeepaliveTimeMs / 2);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
 }
 
 // ---- receiving ----------------------------------------------------------------------------------

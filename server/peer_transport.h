@@ -135,6 +135,15 @@ class GrpcPeerTransport : public PeerSender {
   std::once_flag stop_once_;                         // Stop's work runs once
 };
 
+// Keepalive of the peer channels: a ping every kKeepaliveTimeMs, and a connection whose ping is
+// not answered within kKeepaliveTimeoutMs is closed. A peer server must accept pings this often
+// (ConfigurePeerServerKeepalive).
+inline constexpr int kKeepaliveTimeMs = 2000;
+inline constexpr int kKeepaliveTimeoutMs = 3000;
+
+// Lets a peer gRPC server accept the transport's keepalive pings, even between calls.
+void ConfigurePeerServerKeepalive(grpc::ServerBuilder* builder);
+
 // The receiving side, registered on the member's peer gRPC server. Thread-safe (gRPC runs
 // several calls at once); never crashes on malformed input, which gets an error status.
 class PeerServiceImpl final : public peerpb::Peer::Service {

@@ -122,6 +122,7 @@ class PeerServer {
     builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
                              &port_);
     builder.SetMaxReceiveMessageSize(64 << 20);
+    ConfigurePeerServerKeepalive(&builder);  // as kvd does
     builder.RegisterService(&service_);
     server_ = builder.BuildAndStart();
   }
