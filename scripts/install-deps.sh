@@ -13,6 +13,8 @@ packages=(
   libcli11-dev
   # A real etcd 3.4 and etcdctl, for the differential tests that compare kvd with etcd.
   etcd-server etcd-client
+  # kvctl's output tests compare JSON documents as data.
+  python3
 )
 
 missing=()
