@@ -243,8 +243,8 @@ class Compare {
   int64_t number() const { return number_; }           // for the other targets
 
  private:
-  Compare(Target target, std::string key, CompareOp op)
-      : target_(target), op_(op), key_(std::move(key)) {}
+  Compare(Target target, std::string key, CompareOp op, std::string value, int64_t number)
+      : target_(target), op_(op), key_(std::move(key)), value_(std::move(value)), number_(number) {}
   Target target_;
   CompareOp op_;
   std::string key_;
