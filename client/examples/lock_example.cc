@@ -37,6 +37,7 @@ kv::Status Acquire(kv::Client& client, const std::string& owner,
     if (txn->succeeded) return kv::Status();
     const auto& holder = std::get<kv::GetResult>(txn->results[0]).kvs;
     std::printf("lock held by %s; waiting\n", holder.empty() ? "?" : holder[0].value.c_str());
+    std::fflush(stdout);  // shown at once, even when stdout is a pipe
     if (std::chrono::steady_clock::now() >= give_up) {
       return kv::Status(kv::ErrorCode::kDeadlineExceeded, "the lock stayed held");
     }
