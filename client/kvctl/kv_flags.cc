@@ -118,7 +118,7 @@ void PutFlags::Register(CLI::App* app) {
 
 client::Result<client::PutOptions> PutFlags::ToOptions() const {
   if (ignore_value && value.has_value()) {
-    return BadArgument("put command needs only 1 argument when 'ignore-value' is set.");
+    return BadArgument("put command needs only 1 argument when 'ignore-value' is set");
   }
   client::PutOptions options;
   options.prev_kv = prev_kv;

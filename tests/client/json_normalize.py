@@ -6,7 +6,7 @@ responses inside Go's oneof wrappers ({"Response":{"ResponsePut":...}}). kvctl p
 protobuf's JSON mapping: 64-bit integers as strings and oneof fields by name
 ({"response_put":...}). Both carry the same data; this script maps them to one form, masks
 what legitimately differs between runs (member ids, raft terms and indexes, sizes, versions,
-timings, ports), sorts members by name, and prints each JSON document with sorted keys.
+timings, ports), drops etcdctl's log lines, sorts members by name, and prints each JSON document with sorted keys.
 Lines that are not JSON documents are copied unchanged. Reads stdin, writes stdout.
 """
 import json
@@ -60,6 +60,8 @@ for line in sys.stdin:
         except ValueError:
             print(text)
             continue
+        if isinstance(document, dict) and "level" in document and "msg" in document:
+            continue  # etcdctl's own log lines on stderr ({"level":"warn",...})
         print(json.dumps(normalize(document), sort_keys=True, separators=(",", ":")))
     else:
         print(text)
