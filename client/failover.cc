@@ -15,7 +15,7 @@ namespace {
 constexpr std::chrono::milliseconds kInitialBackoff{25};
 constexpr std::chrono::milliseconds kMaxBackoff{500};
 
-// A gRPC status as text: its message, or its code's name when it has none.
+// A gRPC status as text: its message, or its numeric code when it has none.
 std::string Describe(const grpc::Status& status) {
   if (!status.error_message().empty()) return status.error_message();
   return "gRPC code " + std::to_string(static_cast<int>(status.error_code()));
