@@ -7,7 +7,9 @@
 //   auto client = raftkv::client::Client::Connect({.endpoints = {"127.0.0.1:2379"}});
 //   if (!client.ok()) { ... client.status().ToString() ... }
 //   auto put = (*client)->Put("config/color", "blue");
-//   auto got = (*client)->Get("config/", {.prefix = true});
+//   raftkv::client::GetOptions under_prefix;
+//   under_prefix.prefix = true;  // (GCC 12's -Wextra warns on a partial {.prefix = true})
+//   auto got = (*client)->Get("config/", under_prefix);
 //
 // Guarantees:
 //  - Every call returns a Result: a value, or a Status that says what happened. Nothing throws.
