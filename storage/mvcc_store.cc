@@ -215,6 +215,7 @@ Status MvccStore::Commit(std::unique_ptr<MvccWriteBatch> batch, uint64_t applied
                                      "mvcc: adding to the write batch"));
   }
   RAFTKV_RETURN_IF_ERROR(db_->Write(wb.GetWriteBatch(), sync));
+  latest_.Merge(batch->batch_latest_);
   const bool compacted = batch->compacted_changed_;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
@@ -250,6 +251,8 @@ Status MvccStore::Reload() {
   std::lock_guard<std::mutex> compact_lock(compact_mu_);
   State state;
   std::optional<CompactionPass> pass;
+  // The key space is about to be another one: what the cache knew is void.
+  latest_.Clear();
   RAFTKV_RETURN_IF_ERROR(LoadFromDisk(&state, &pass));
   RAFTKV_RETURN_IF_ERROR(RemoveOtherGenerations(state.generation));
   {

@@ -36,6 +36,7 @@
 #include "proto/etcd/rpc.pb.h"
 #include "raft/status.h"
 #include "storage/database.h"
+#include "storage/mvcc_latest_cache.h"
 #include "storage/mvcc_range.h"
 
 namespace raftkv::storage {
@@ -154,6 +155,9 @@ class MvccStore {
 
   // Set while an MvccWriteBatch exists; only the apply thread touches it.
   bool batch_open_ = false;
+  // The newest versions of recently written keys (see mvcc_latest_cache.h); only the apply
+  // thread touches it: batches read it, Commit fills it, Reload clears it.
+  mvcc::LatestCache latest_;
 
   // Serialises physical compaction steps with Reload() and shutdown.
   std::mutex compact_mu_;

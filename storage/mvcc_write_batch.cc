@@ -61,11 +61,13 @@ Status MvccWriteBatch::EndRequest(Status status) {
     rocksdb::Status s = batch_->PopSavePoint();
     if (!s.ok()) return Status::Internal("mvcc: batch save point: " + s.ToString());
     if (request_wrote_) revision_ = begin_revision_ + 1;
+    for (auto& [key, latest] : request_latest_) batch_latest_[key] = latest;
   } else {
     rocksdb::Status s = batch_->RollbackToSavePoint();
     if (!s.ok()) return Status::Internal("mvcc: batch rollback: " + s.ToString());
   }
   request_wrote_ = false;
+  request_latest_.clear();
   return status;
 }
 
@@ -90,6 +92,31 @@ Status MvccWriteBatch::GetLive(std::string_view key, std::optional<mvccpb::KeyVa
   return Status::Ok();
 }
 
+Status MvccWriteBatch::GetLatest(std::string_view key, mvcc::LatestVersion* latest) {
+  const std::string owned(key);
+  if (auto it = request_latest_.find(owned); it != request_latest_.end()) {
+    *latest = it->second;
+    return Status::Ok();
+  }
+  if (auto it = batch_latest_.find(owned); it != batch_latest_.end()) {
+    *latest = it->second;
+    return Status::Ok();
+  }
+  if (const mvcc::LatestVersion* cached = store_->latest_.Find(key)) {
+    *latest = *cached;
+    return Status::Ok();
+  }
+  std::optional<mvccpb::KeyValue> kv;
+  RAFTKV_RETURN_IF_ERROR(GetLive(key, &kv));
+  *latest = mvcc::LatestVersion{};
+  if (kv.has_value()) {
+    *latest = mvcc::LatestVersion{true, kv->create_revision(), kv->mod_revision(), kv->version(),
+                                  kv->lease()};
+  }
+  request_latest_[owned] = *latest;
+  return Status::Ok();
+}
+
 Status MvccWriteBatch::WriteVersion(std::string_view key, const mvcc::VersionRecord& record) {
   const int64_t revision = begin_revision_ + 1;
   rocksdb::Status s =
@@ -97,20 +124,35 @@ Status MvccWriteBatch::WriteVersion(std::string_view key, const mvcc::VersionRec
                   mvcc::VersionKey(generation_, key, revision), mvcc::EncodeRecord(record));
   if (!s.ok()) return FromRocks(s, "mvcc: adding to the write batch");
   request_wrote_ = true;
+  request_latest_[std::string(key)] =
+      record.tombstone ? mvcc::LatestVersion{}
+                       : mvcc::LatestVersion{true, record.create_revision, revision, record.version,
+                                             record.lease};
   return Status::Ok();
 }
 
 Status MvccWriteBatch::ApplyPut(const PutRequest& request, PutResponse* response) {
+  // The previous value is read only when the request needs it; otherwise the key's create
+  // revision, version and lease usually come from the LatestCache, without a seek.
   std::optional<mvccpb::KeyValue> previous;
-  RAFTKV_RETURN_IF_ERROR(GetLive(request.key(), &previous));
-  if ((request.ignore_value() || request.ignore_lease()) && !previous.has_value()) {
+  mvcc::LatestVersion latest;
+  if (request.ignore_value() || request.prev_kv()) {
+    RAFTKV_RETURN_IF_ERROR(GetLive(request.key(), &previous));
+    if (previous.has_value()) {
+      latest = mvcc::LatestVersion{true, previous->create_revision(), previous->mod_revision(),
+                                   previous->version(), previous->lease()};
+    }
+  } else {
+    RAFTKV_RETURN_IF_ERROR(GetLatest(request.key(), &latest));
+  }
+  if ((request.ignore_value() || request.ignore_lease()) && !latest.live) {
     return mvcc::KeyNotFoundError();
   }
   mvcc::VersionRecord record;
   record.value = request.ignore_value() ? previous->value() : request.value();
-  record.lease = request.ignore_lease() ? previous->lease() : request.lease();
-  record.create_revision = previous ? previous->create_revision() : begin_revision_ + 1;
-  record.version = previous ? previous->version() + 1 : 1;
+  record.lease = request.ignore_lease() ? latest.lease : request.lease();
+  record.create_revision = latest.live ? latest.create_revision : begin_revision_ + 1;
+  record.version = latest.live ? latest.version + 1 : 1;
   RAFTKV_RETURN_IF_ERROR(WriteVersion(request.key(), record));
   if (request.prev_kv() && previous.has_value()) *response->mutable_prev_kv() = *previous;
   response->mutable_header()->set_revision(begin_revision_ + 1);

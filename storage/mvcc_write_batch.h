@@ -16,6 +16,7 @@
 
 #include "proto/etcd/rpc.pb.h"
 #include "raft/status.h"
+#include "storage/mvcc_latest_cache.h"
 #include "storage/mvcc_range.h"
 
 namespace rocksdb {
@@ -86,6 +87,9 @@ class MvccWriteBatch {
                     etcdserverpb::RangeResponse* response);
   // The key's live version at ReadRevision() (none if absent or deleted).
   Status GetLive(std::string_view key, std::optional<mvccpb::KeyValue>* kv);
+  // The same without the value: from this batch's own writes or the store's LatestCache when
+  // they know the key, else from the key space (the cost a put pays on a cache miss).
+  Status GetLatest(std::string_view key, mvcc::LatestVersion* latest);
   Status WriteVersion(std::string_view key, const mvcc::VersionRecord& record);
   Status CheckLease(int64_t lease) const;
 
@@ -108,6 +112,12 @@ class MvccWriteBatch {
   // Within a request: the store revision when it began, and whether it wrote anything yet.
   int64_t begin_revision_ = 0;
   bool request_wrote_ = false;
+  // The newest version of each key this request (request_latest_) and the requests of the
+  // batch before it (batch_latest_) wrote or looked up. A request's entries join the batch's
+  // when it succeeds and are dropped when it is rolled back; the batch's join the store's
+  // LatestCache when it commits.
+  mvcc::LatestVersions request_latest_;
+  mvcc::LatestVersions batch_latest_;
 };
 
 }  // namespace raftkv::storage

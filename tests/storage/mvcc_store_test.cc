@@ -216,5 +216,37 @@ TEST(MvccBatchTest, ABatchWithoutChangesStillRecordsItsIndex) {
   EXPECT_EQ(h.store().revision(), 1);
 }
 
+// The LatestCache (storage/mvcc_latest_cache.h) spares puts a seek; it must only ever hold what
+// was committed. A batch dropped without Commit, and a request rolled back inside a batch, leave
+// no trace in later versions.
+TEST(MvccKeyTest, VersionsIgnoreWritesOfDroppedBatchesAndRolledBackRequests) {
+  MvccHarness h;
+  ASSERT_TRUE(h.Put("k", "1").ok());  // version 1, committed
+  {
+    ASSERT_OK_AND_ASSIGN(dropped, h.store().BeginBatch());
+    ASSERT_TRUE((*dropped)->Put(PutReq("k", "2")).ok());  // version 2, never committed
+  }
+  ASSERT_OK_AND_ASSIGN(batch, h.store().BeginBatch());
+  // A txn that puts k and then fails (ignore_value on a missing key) is rolled back whole.
+  etcdserverpb::TxnRequest failing;
+  *failing.add_success()->mutable_request_put() = PutReq("k", "3");
+  etcdserverpb::PutRequest bad = PutReq("missing", "");
+  bad.set_ignore_value(true);
+  *failing.add_success()->mutable_request_put() = bad;
+  EXPECT_FALSE((*batch)->Txn(failing).ok());
+  ASSERT_TRUE((*batch)->Put(PutReq("k", "4")).ok());
+  ASSERT_TRUE(h.store().Commit(std::move(batch).value(), h.TakeIndex(), false).ok());
+  mvccpb::KeyValue kv = GetOne(h, "k");
+  EXPECT_EQ(kv.version(), 2);
+  EXPECT_EQ(kv.value(), "4");
+  EXPECT_EQ(kv.create_revision(), 2);
+  // After a delete the cache must say "absent": the next put starts a new generation of k.
+  ASSERT_TRUE(h.Delete(DeleteReq("k")).ok());
+  ASSERT_OK_AND_ASSIGN(p, h.Put("k", "5"));
+  kv = GetOne(h, "k");
+  EXPECT_EQ(kv.version(), 1);
+  EXPECT_EQ(kv.create_revision(), p->header().revision());
+}
+
 }  // namespace
 }  // namespace raftkv::storage
