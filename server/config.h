@@ -56,6 +56,11 @@ struct ServerConfig {
   // Applied entries between log snapshots (after which the log prefix is compacted).
   uint64_t snapshot_count = 100000;
   std::string log_level = "info";
+  // --unsafe-stale-reads-for-tests: answer linearizable Ranges from this member's applied state
+  // without the ReadIndex round, as serializable ones are. Breaks linearizability on purpose, so
+  // that the fault tests (tests/fault/) can prove their checker catches stale reads. Never set
+  // unless the flag is given explicitly.
+  bool unsafe_stale_reads_for_tests = false;
 
   // Derived by Finalize: this member's id and the cluster's.
   uint64_t member_id = 0;

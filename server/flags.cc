@@ -71,6 +71,9 @@ FlagsOutcome ParseKvdFlags(const std::vector<std::string>& args) {
   app.add_option("--log-level", config.log_level,
                  "Log level: debug, info, warn, error, panic, or fatal.")
       ->capture_default_str();
+  app.add_flag("--unsafe-stale-reads-for-tests", config.unsafe_stale_reads_for_tests,
+               "TESTS ONLY: serve linearizable reads from local state without a ReadIndex round "
+               "(stale reads; breaks linearizability on purpose).");
   app.add_flag("--version", version, "Print the version and exit.");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));

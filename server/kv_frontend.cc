@@ -48,7 +48,7 @@ Status KvFrontend::WaitLinearizable(std::chrono::steady_clock::time_point deadli
 
 StatusOr<etcdserverpb::RangeResponse> KvFrontend::Range(const etcdserverpb::RangeRequest& request) {
   RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateRange(request));
-  if (!request.serializable()) {
+  if (!request.serializable() && !limits_.unsafe_stale_reads) {
     RAFTKV_RETURN_IF_ERROR(
         WaitLinearizable(std::chrono::steady_clock::now() + limits_.request_timeout));
   }

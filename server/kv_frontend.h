@@ -24,6 +24,9 @@ struct KvLimits {
   // How long a request may wait for raft before "etcdserver: request timed out" (etcd: 5 s
   // plus twice the election timeout).
   std::chrono::milliseconds request_timeout{7000};
+  // --unsafe-stale-reads-for-tests: Range skips the ReadIndex round even when linearizable, so
+  // a member that is behind answers with old data. Only for proving the fault checker.
+  bool unsafe_stale_reads = false;
 };
 
 class KvFrontend {

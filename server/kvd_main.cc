@@ -34,6 +34,13 @@ int main(int argc, char** argv) {
   spdlog::set_level(LogLevel(config.log_level));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ [" + config.name + "] %v");
 
+  if (config.unsafe_stale_reads_for_tests) {
+    spdlog::warn(
+        "UNSAFE: --unsafe-stale-reads-for-tests is set: linearizable reads are served from "
+        "local state without a ReadIndex round and may be STALE. For fault tests only; never "
+        "use it in production.");
+  }
+
   // Signals are taken by sigwait below, on this thread only: block them before any thread
   // starts so that every thread inherits the mask.
   sigset_t signals;

@@ -126,6 +126,7 @@ Status KvdMember::Open() {
   limits.max_request_bytes = config_.max_request_bytes;
   limits.max_txn_ops = static_cast<int>(config_.max_txn_ops);
   limits.request_timeout = std::chrono::milliseconds(5000 + 2 * config_.election_timeout_ms);
+  limits.unsafe_stale_reads = config_.unsafe_stale_reads_for_tests;
   kv_ = std::make_unique<KvFrontend>(config_.cluster_id, config_.member_id, limits, node_.get(),
                                      applier_.get(), store_.get(), apply_waiters_.get(),
                                      read_waiters_.get());

@@ -158,5 +158,19 @@ TEST(FlagsTest, HelpAndVersionExitZeroWithText) {
   EXPECT_NE(version.output.find("kvd"), std::string::npos);
 }
 
+// The test-only stale-read switch (tests/fault/) is off unless named in full on the command line:
+// no default, no abbreviation turns it on, and --help marks it as unsafe.
+TEST(FlagsTest, UnsafeStaleReadsAreOffUnlessTheFlagIsGivenExplicitly) {
+  FlagsOutcome plain = Parse({"--name=n1"});
+  ASSERT_TRUE(plain.run) << plain.output;
+  EXPECT_FALSE(plain.config.unsafe_stale_reads_for_tests);
+  FlagsOutcome on = Parse({"--name=n1", "--unsafe-stale-reads-for-tests"});
+  ASSERT_TRUE(on.run) << on.output;
+  EXPECT_TRUE(on.config.unsafe_stale_reads_for_tests);
+  EXPECT_FALSE(Parse({"--unsafe-stale-reads"}).run);
+  EXPECT_FALSE(Parse({"--stale-reads"}).run);
+  EXPECT_NE(Parse({"--help"}).output.find("TESTS ONLY"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace raftkv::server
