@@ -1,0 +1,146 @@
+#include "tests/fault/harness/workload.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <random>
+
+#include "proto/etcd/rpc.grpc.pb.h"
+
+namespace raftkv::fault::harness {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A channel that retries connecting to a restarted member quickly (gRPC's default backoff grows
+// to two minutes, longer than a whole run).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+// The outcome of a failed write or cas, from what the error proves (see workload.h).
+Outcome WriteErrorOutcome(const grpc::Status& status) {
+  const std::string& message = status.error_message();
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      (message == "etcdserver: no leader" || message == "etcdserver: leader changed" ||
+       message.find("failed to connect") != std::string::npos)) {
+    return Outcome::kFail;
+  }
+  return Outcome::kUnknown;
+}
+
+}  // namespace
+
+RegisterWorkload::RegisterWorkload(WorkloadOptions options) : options_(std::move(options)) {}
+
+RegisterWorkload::~RegisterWorkload() { Stop(); }
+
+void RegisterWorkload::Start() {
+  for (int c = 0; c < options_.clients; ++c) threads_.emplace_back([this, c] { RunClient(c); });
+}
+
+void RegisterWorkload::Stop() {
+  stop_.store(true);
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+History RegisterWorkload::TakeHistory() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::move(history_);
+}
+
+void RegisterWorkload::RunClient(int c) {
+  const int member = c % static_cast<int>(options_.addresses.size()) + 1;
+  auto stub = etcdserverpb::KV::NewStub(MakeChannel(options_.addresses[member - 1]));
+  std::mt19937_64 rng(options_.seed * 1'000'003 + static_cast<uint64_t>(c));
+  std::map<std::string, Value> last_seen;  // this client's latest knowledge of each key
+  History mine;
+  uint64_t next_value = 0;
+  auto deadline = [this] { return std::chrono::system_clock::now() + options_.request_timeout; };
+
+  while (!stop_.load()) {
+    Operation op;
+    op.process = static_cast<uint64_t>(c);
+    op.key = "k" + std::to_string(rng() % static_cast<uint64_t>(options_.keys));
+    const uint64_t dice = rng() % 10;
+    const bool read_only = read_only_member_.load() == member;
+    grpc::ClientContext context;
+    context.set_deadline(deadline());
+    if (read_only || dice < 4) {
+      op.kind = OpKind::kRead;
+      etcdserverpb::RangeRequest request;
+      request.set_key(op.key);
+      etcdserverpb::RangeResponse response;
+      op.invoke_ns = NowNs();
+      grpc::Status status = stub->Range(&context, request, &response);
+      op.complete_ns = NowNs();
+      if (status.ok()) {
+        op.outcome = Outcome::kOk;
+        if (response.kvs_size() > 0) op.observed = response.kvs(0).value();
+        last_seen[op.key] = op.observed;
+      } else {
+        // A read changes nothing: the checker drops it whether failed or unknown.
+        op.outcome = Outcome::kUnknown;
+      }
+    } else if (dice < 7) {
+      op.kind = OpKind::kWrite;
+      op.value = "c" + std::to_string(c) + "-" + std::to_string(next_value++);
+      etcdserverpb::PutRequest request;
+      request.set_key(op.key);
+      request.set_value(*op.value);
+      etcdserverpb::PutResponse response;
+      op.invoke_ns = NowNs();
+      grpc::Status status = stub->Put(&context, request, &response);
+      op.complete_ns = NowNs();
+      op.outcome = status.ok() ? Outcome::kOk : WriteErrorOutcome(status);
+      if (status.ok()) last_seen[op.key] = op.value;
+    } else {
+      op.kind = OpKind::kCas;
+      op.expected = last_seen[op.key];
+      op.value = "c" + std::to_string(c) + "-" + std::to_string(next_value++);
+      etcdserverpb::TxnRequest request;
+      etcdserverpb::Compare* compare = request.add_compare();
+      compare->set_key(op.key);
+      compare->set_result(etcdserverpb::Compare::EQUAL);
+      if (op.expected.has_value()) {
+        compare->set_target(etcdserverpb::Compare::VALUE);
+        compare->set_value(*op.expected);
+      } else {
+        // "Absent": a key that does not exist has create revision 0.
+        compare->set_target(etcdserverpb::Compare::CREATE);
+        compare->set_create_revision(0);
+      }
+      etcdserverpb::PutRequest* put = request.add_success()->mutable_request_put();
+      put->set_key(op.key);
+      put->set_value(*op.value);
+      etcdserverpb::TxnResponse response;
+      op.invoke_ns = NowNs();
+      grpc::Status status = stub->Txn(&context, request, &response);
+      op.complete_ns = NowNs();
+      op.outcome = status.ok() ? Outcome::kOk : WriteErrorOutcome(status);
+      if (status.ok()) {
+        op.cas_succeeded = response.succeeded();
+        if (op.cas_succeeded) last_seen[op.key] = op.value;
+      }
+    }
+    const bool answered = op.outcome == Outcome::kOk;
+    mine.push_back(std::move(op));
+    if (read_only) continue;  // read again at once: the point is to race the member's catch-up
+    // Think time; longer after an error, so a client of a dead member does not spin.
+    const uint64_t think_ms = static_cast<uint64_t>(options_.think_time.count()) + 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % think_ms + (answered ? 0 : 100)));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  history_.insert(history_.end(), mine.begin(), mine.end());
+}
+
+}  // namespace raftkv::fault::harness
