@@ -1,6 +1,7 @@
 #include "tests/fault/linearizability.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -81,10 +82,26 @@ FailingWindow FindFailingWindow(const Model& model, const std::string& key,
   // prefix, of unknown operations only, always passes under the Model contract).
   size_t good = 0;
   size_t bad = order.size();
+  // The bisection as a whole has one search's budget: each search gets what is left of it.
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t steps_used = 0;
   while (bad - good > 1) {
+    SearchBudget left = budget;
+    if (budget.time.count() > 0) {
+      left.time = budget.time - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start);
+    }
+    if (budget.max_steps != 0) left.max_steps = budget.max_steps - steps_used;
+    if ((budget.time.count() > 0 && left.time.count() <= 0) ||
+        (budget.max_steps != 0 && left.max_steps == 0)) {
+      window.minimal = false;
+      break;
+    }
     const size_t middle = good + (bad - good) / 2;
-    const Verdict verdict =
-        SearchLinearization(model, SearchedOps(ops, PrefixOf(ops, order, middle)), budget).verdict;
+    const SearchResult search =
+        SearchLinearization(model, SearchedOps(ops, PrefixOf(ops, order, middle)), left);
+    steps_used = std::min(budget.max_steps, steps_used + search.steps);
+    const Verdict verdict = search.verdict;
     if (verdict == Verdict::kTimedOut) {
       window.minimal = false;
       break;

@@ -14,6 +14,16 @@
 // invoked by T but not yet completed into unknown ones (they may have taken effect already);
 // everything invoked later is left out. A prefix that fails makes every longer one fail, so the
 // smallest is found by bisection over the completions.
+//
+// Cost: the search is exponential in the worst case (the problem is NP-complete), and a history
+// that is not linearizable is the expensive kind, since every configuration before the failure
+// must be ruled out. What keeps it cheap: few operations per key (spread the workload over many
+// keys), few clients per key, a fresh value for every write (then each read names its write),
+// and few unknown outcomes. As a guide, on one core, for a history of one key with 5% unknown
+// outcomes that is not linearizable half-way (verdict and failing window together): 1,000
+// operations from 5 clients writing fresh values take under 0.1 s, from 10 clients about 1 s;
+// with only 3 distinct values, 1,000 operations from 5 clients take 1-5 s, and 300 from 10
+// clients up to 8 s.
 #pragma once
 
 #include <cstddef>
@@ -31,7 +41,8 @@ namespace raftkv::fault {
 
 // How to check.
 struct CheckOptions {
-  // Limits of the search of one key (and of each search of the failing-window bisection).
+  // Limits of the search of one key. The bisection for the failing window, when there is one,
+  // has the same budget again for all its searches, so one key takes at most twice this.
   SearchBudget budget_per_key;
   // Whether to look for the failing window of the first non-linearizable key.
   bool find_failing_window = true;

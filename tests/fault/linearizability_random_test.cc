@@ -1,84 +1,135 @@
-// Randomized tests of the linearizability checker: histories recorded from a real sequential
-// execution, spread into random concurrency windows, must pass; the same with one read corrupted
-// must fail at that read; and a history whose search explodes must stop within its budget.
+// Randomized tests of the linearizability checker: tiny random histories judged the same as by
+// trying every order; histories of a real execution (history_generator.h) pass, and fail at the
+// read corrupted to a value never written; a search that explodes stops within its budget.
 //
-// Every run prints its seed; RAFTKV_TEST_SEED=<seed> replays it.
+// Every randomized test prints its seed; RAFTKV_TEST_SEED=<seed> replays it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <iostream>
-#include <map>
+#include <numeric>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <string>
+#include <vector>
 
+#include "tests/fault/history_generator.h"
 #include "tests/fault/linearizability.h"
 #include "tests/storage/child_process_support.h"
 
 namespace raftkv::fault {
 namespace {
 
-// Shape of a generated history.
-struct GeneratorParams {
-  int operations = 150;
-  int keys = 3;
-  int values = 4;  // distinct values written: "v0" ... ("v" + values-1)
-  // Each operation's invoke and complete lie up to this far (uniformly) before and after its
-  // linearization point; points are 10 ns apart.
-  int64_t max_window_ns = 60;
-};
+using testing::GenerateLinearizable;
+using testing::GeneratorParams;
 
-// A linearizable history: operations take effect one by one on a map of registers at points
-// 10 ns apart, and each is recorded with an interval around its point. Some writes and cas are
-// recorded as unknown (they took effect, the client never heard); some reads are unknown; some
-// operations that never took effect are recorded as failed or unknown.
-History GenerateLinearizable(std::mt19937_64& rng, const GeneratorParams& params) {
-  std::map<std::string, Value> registers;
-  auto uniform = [&rng](int64_t low, int64_t high) {
+// The seed of a randomized test, printed so that a failure replays.
+uint64_t PrintedSeed() {
+  const uint64_t seed = storage::testing::TestSeed();
+  std::cout << "seed " << seed << " (replay with RAFTKV_TEST_SEED=" << seed << ")\n";
+  return seed;
+}
+
+// The definition itself, for a history of one key: some order of its operations (kOk, and
+// kUnknown other than reads) respects real time and runs in the register. An unknown operation
+// that never took effect is one placed last.
+bool LinearizableByEveryOrder(const History& history) {
+  std::vector<Operation> ops;
+  for (const Operation& op : history) {
+    if (op.outcome == Outcome::kOk ||
+        (op.outcome == Outcome::kUnknown && op.kind != OpKind::kRead)) {
+      ops.push_back(op);
+    }
+  }
+  const RegisterModel model;
+  std::vector<size_t> order(ops.size());
+  std::iota(order.begin(), order.end(), 0);
+  do {
+    ModelState state = model.Init();
+    bool legal = true;
+    for (size_t i = 0; i < order.size() && legal; ++i) {
+      const Operation& op = ops[order[i]];
+      // Nothing placed later may have completed before this one was invoked.
+      for (size_t j = i + 1; j < order.size() && legal; ++j) {
+        const Operation& later = ops[order[j]];
+        legal = !(later.outcome == Outcome::kOk && later.complete_ns < op.invoke_ns);
+      }
+      std::optional<ModelState> next = model.Step(state, op);
+      legal = legal && next.has_value();
+      if (legal) state = std::move(*next);
+    }
+    if (legal) return true;
+  } while (std::next_permutation(order.begin(), order.end()));
+  return false;
+}
+
+// A tiny random history of one key, linearizable or not: random kinds, inputs, outputs, times
+// and outcomes over two values and absent.
+History TinyRandomHistory(std::mt19937_64& rng) {
+  const auto uniform = [&rng](int64_t low, int64_t high) {
     return std::uniform_int_distribution<int64_t>(low, high)(rng);
   };
-  auto random_value = [&]() -> Value {
-    if (uniform(0, 19) == 0) return std::nullopt;
-    return "v" + std::to_string(uniform(0, params.values - 1));
+  const auto value = [&]() -> Value {
+    const int64_t v = uniform(0, 2);
+    return v == 0 ? Value() : Value(v == 1 ? "a" : "b");
   };
   History history;
-  for (int i = 0; i < params.operations; ++i) {
-    const int64_t point = int64_t{i} * 10 + 1000;
-    const int64_t invoke = point - uniform(0, params.max_window_ns);
-    const int64_t complete = point + uniform(0, params.max_window_ns);
-    const uint64_t process = static_cast<uint64_t>(i % 7);
-    const std::string key = "key" + std::to_string(uniform(0, params.keys - 1));
-    Value& current = registers[key];
-    const int64_t dice = uniform(0, 99);
-    if (dice < 40) {
-      history.push_back(MakeRead(process, key, current, invoke, complete));
-      if (uniform(0, 19) == 0) history.back().outcome = Outcome::kUnknown;
-    } else if (dice < 70) {
-      const Value value = random_value();
-      history.push_back(MakeWrite(process, key, value, invoke, complete));
-      current = value;
-      if (uniform(0, 9) == 0) history.back().outcome = Outcome::kUnknown;
-    } else if (dice < 92) {
-      const Value expected = uniform(0, 1) == 0 ? current : random_value();
-      const Value value = random_value();
-      const bool matches = expected == current;
-      history.push_back(MakeCas(process, key, expected, value, matches, invoke, complete));
-      if (matches) current = value;
-      if (uniform(0, 9) == 0) history.back().outcome = Outcome::kUnknown;
-    } else {
-      // Never took effect: its value must never be read.
-      history.push_back(MakeWrite(process, key, "lost" + std::to_string(i), invoke, complete));
-      history.back().outcome = dice < 96 ? Outcome::kFail : Outcome::kUnknown;
+  const int64_t size = uniform(1, 7);
+  for (int64_t i = 0; i < size; ++i) {
+    const int64_t invoke = uniform(0, 20);
+    const int64_t complete = invoke + uniform(0, 8);
+    const int64_t kind = uniform(0, 2);
+    if (kind == 0) history.push_back(MakeRead(i, "k", value(), invoke, complete));
+    if (kind == 1) history.push_back(MakeWrite(i, "k", value(), invoke, complete));
+    if (kind == 2) {
+      history.push_back(MakeCas(i, "k", value(), value(), uniform(0, 1) == 0, invoke, complete));
     }
+    const int64_t outcome = uniform(0, 9);
+    if (outcome < 3) history.back().outcome = Outcome::kUnknown;
+    if (outcome == 3) history.back().outcome = Outcome::kFail;
   }
   return history;
 }
 
-// Rule: every history of a real sequential execution, however its operations overlap, is
-// linearizable; and a read changed to return a value never written makes it fail exactly at
-// that read.
-TEST(LinearizabilityRandom, RecordedExecutionsPassAndACorruptedReadFails) {
-  const uint64_t seed = storage::testing::TestSeed();
-  std::cout << "seed " << seed << " (replay with RAFTKV_TEST_SEED=" << seed << ")\n";
+// Rule: the checker's verdict is the definition's (for tiny histories, where every order can be
+// tried), with all its pruning rules; and a failing window is itself not linearizable.
+TEST(LinearizabilityRandom, TinyHistoriesAgreeWithTryingEveryOrder) {
+  const uint64_t seed = PrintedSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with RAFTKV_TEST_SEED)");
+  std::mt19937_64 rng(seed);
+  int linearizable = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const History history = TinyRandomHistory(rng);
+    StatusOr<CheckResult> result = CheckLinearizability(history);
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    std::ostringstream text;
+    ASSERT_TRUE(WriteHistory(history, text).ok());
+    const bool expected = LinearizableByEveryOrder(history);
+    ASSERT_EQ(result->verdict, expected ? Verdict::kLinearizable : Verdict::kNotLinearizable)
+        << "round " << round << ", history:\n"
+        << text.str();
+    linearizable += expected ? 1 : 0;
+    if (expected) continue;
+    ASSERT_TRUE(result->failure.has_value());
+    History window = result->failure->operations;
+    for (size_t i = 0; i < window.size(); ++i) {
+      if (result->failure->pending[i]) window[i].outcome = Outcome::kUnknown;
+    }
+    EXPECT_FALSE(LinearizableByEveryOrder(window)) << "round " << round << ", history:\n"
+                                                   << text.str();
+  }
+  // Both verdicts are well represented.
+  EXPECT_GT(linearizable, 300);
+  EXPECT_LT(linearizable, 2700);
+}
+
+// Rule: every history of a real execution, however its operations overlap and whatever became
+// of the unknown ones, is linearizable; and a read changed to return a value never written makes
+// it fail exactly at that read.
+TEST(LinearizabilityRandom, RealExecutionsPassAndACorruptedReadFailsThere) {
+  const uint64_t seed = PrintedSeed();
   SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with RAFTKV_TEST_SEED)");
   std::mt19937_64 rng(seed);
   CheckOptions options;
@@ -87,8 +138,9 @@ TEST(LinearizabilityRandom, RecordedExecutionsPassAndACorruptedReadFails) {
   for (int round = 0; round < 40; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     GeneratorParams params;
-    params.max_window_ns = std::uniform_int_distribution<int64_t>(0, 80)(rng);
-    params.values = static_cast<int>(std::uniform_int_distribution<int>(2, 6)(rng));
+    params.processes = static_cast<int>(std::uniform_int_distribution<int>(1, 8)(rng));
+    params.values = static_cast<int>(std::uniform_int_distribution<int>(0, 5)(rng));
+    params.unknown_percent = static_cast<int>(std::uniform_int_distribution<int>(0, 10)(rng));
     History history = GenerateLinearizable(rng, params);
     StatusOr<CheckResult> result = CheckLinearizability(history, options);
     ASSERT_TRUE(result.ok()) << result.status().ToString();
@@ -139,18 +191,18 @@ TEST(LinearizabilityBudget, ExplodingSearchStopsAtItsBudget) {
   EXPECT_EQ(result->verdict, Verdict::kTimedOut);
 }
 
-// Rule (budget): a large, highly concurrent history (one key, about a hundred operations in
-// flight at once) returns within its budget, with kTimedOut or the right verdict.
+// Rule (budget): a large, highly concurrent history (one key, 40 clients, many unknown
+// outcomes) returns within its budget, with kTimedOut or the right verdict.
 TEST(LinearizabilityBudget, LargeConcurrentHistoryReturnsWithinBudget) {
-  const uint64_t seed = storage::testing::TestSeed();
-  std::cout << "seed " << seed << " (replay with RAFTKV_TEST_SEED=" << seed << ")\n";
+  const uint64_t seed = PrintedSeed();
   SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with RAFTKV_TEST_SEED)");
   std::mt19937_64 rng(seed);
   GeneratorParams params;
-  params.operations = 3000;
+  params.operations = 4000;
+  params.processes = 40;
   params.keys = 1;
   params.values = 3;
-  params.max_window_ns = 500;
+  params.unknown_percent = 10;
   const History history = GenerateLinearizable(rng, params);
 
   CheckOptions options;

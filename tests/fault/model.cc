@@ -1,5 +1,7 @@
 #include "tests/fault/model.h"
 
+#include <set>
+
 namespace raftkv::fault {
 
 ModelState RegisterModel::Init() const { return Encode(std::nullopt); }
@@ -26,6 +28,22 @@ std::optional<ModelState> RegisterModel::Step(const ModelState& state, const Ope
 std::string RegisterModel::Describe(const ModelState& state) const {
   if (state.empty()) return FormatValue(std::nullopt);
   return FormatValue(state.substr(1));
+}
+
+void RegisterModel::Canonicalize(std::vector<Operation>& ops) const {
+  std::set<std::string> referenced;
+  for (const Operation& op : ops) {
+    if (op.kind == OpKind::kRead && op.outcome == Outcome::kOk && op.observed) {
+      referenced.insert(*op.observed);
+    }
+    if (op.kind == OpKind::kCas && op.expected) referenced.insert(*op.expected);
+  }
+  std::string placeholder = "unreferenced";
+  while (referenced.count(placeholder) != 0) placeholder += "'";
+  for (Operation& op : ops) {
+    const bool writes = op.kind == OpKind::kWrite || op.kind == OpKind::kCas;
+    if (writes && op.value && referenced.count(*op.value) == 0) op.value = placeholder;
+  }
 }
 
 }  // namespace raftkv::fault

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/fault/history.h"
 
@@ -31,6 +32,10 @@ class Model {
   virtual std::optional<ModelState> Step(const ModelState& state, const Operation& op) const = 0;
   // A readable form of a state, for reports.
   virtual std::string Describe(const ModelState& state) const = 0;
+  // Optional: rewrites the operations of one partition into operations that are linearizable
+  // exactly when these are (in the same order, with the same times and outcomes) but cheaper to
+  // search, e.g. by merging values that no operation can tell apart. The default keeps them.
+  virtual void Canonicalize(std::vector<Operation>& ops) const { (void)ops; }
 };
 
 // One key as a register, initially absent: a read returns the value, a write sets it (or deletes
@@ -40,6 +45,11 @@ class RegisterModel final : public Model {
   ModelState Init() const override;
   std::optional<ModelState> Step(const ModelState& state, const Operation& op) const override;
   std::string Describe(const ModelState& state) const override;
+  // Every written value that no read observed and no cas expected becomes one placeholder
+  // value: no operation compares the state with such values, so they are indistinguishable
+  // (the register's steps commute with the renaming). Writes whose value nobody reads, e.g.
+  // timed-out writes that never took effect, then become interchangeable for the search.
+  void Canonicalize(std::vector<Operation>& ops) const override;
 
   // The encoding of a value: "" for absent, "=" followed by the bytes for a present value.
   static ModelState Encode(const Value& value);

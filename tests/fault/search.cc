@@ -2,112 +2,123 @@
 
 #include <algorithm>
 #include <cassert>
-#include <functional>
-#include <limits>
+#include <map>
 #include <optional>
+#include <string>
 #include <tuple>
-#include <unordered_set>
 #include <utility>
+
+#include "tests/fault/configuration_cache.h"
 
 namespace raftkv::fault {
 namespace {
 
 constexpr int kNone = -1;
-constexpr int kHead = 0;  // the sentinel entry in front of the event list
+constexpr int kHead = 0;  // the sentinel in front of each list
 // How often (in steps) the clock is read for the time budget.
 constexpr uint64_t kClockPeriod = 1024;
-// Bookkeeping of one cache entry beyond its bit words and state bytes (hash node, vector and
-// string headers), for the memory budget.
-constexpr size_t kCacheEntryOverhead = 96;
 
-// One event of the history: the call or the return of an operation, linked in time order. An
-// operation is linearized by unlinking both its events ("lifting" it, in Lowe's words), and
-// unlinked again on backtracking, dancing-links style.
-struct Entry {
-  int op = kNone;     // index into the searched operations; kNone for the head
-  int match = kNone;  // a call's return entry
-  bool is_call = false;
+// An element of a doubly linked list kept in a vector, index 0 being the head sentinel. An
+// operation is linearized by unlinking its elements ("lifting" it, in Lowe's words) and put back
+// on backtracking, dancing-links style.
+struct Link {
   int prev = kNone;
-  int next = kNone;  // kNone after the last event
+  int next = kNone;  // kNone after the last element
 };
 
-// A set of operation indexes, as bit words (the words are the cache key's first half).
-class OpSet {
- public:
-  explicit OpSet(size_t size) : words_((size + 63) / 64, 0) {}
-  void Set(int i) { words_[i / 64] |= uint64_t{1} << (i % 64); }
-  void Reset(int i) { words_[i / 64] &= ~(uint64_t{1} << (i % 64)); }
-  const std::vector<uint64_t>& words() const { return words_; }
-
- private:
-  std::vector<uint64_t> words_;
+// An event of an operation of known outcome: its call or its return. The list of these events,
+// by time, is Lowe's list; its first return bounds which operations may be linearized next.
+struct Event : Link {
+  int op = kNone;     // index into the known operations; kNone for the head
+  int match = kNone;  // a call's return
+  bool is_call = false;
+  int64_t time = 0;
 };
 
-// A configuration of the search: which operations are linearized, and the model's state after
-// them. Reaching one twice means the second path cannot succeed where the first failed.
-struct Configuration {
-  std::vector<uint64_t> linearized;
-  ModelState state;
-  bool operator==(const Configuration& other) const = default;
+// The call of an operation of unknown outcome. It never returns, so these live in their own
+// list, by invoke time, and never bound anything.
+//
+// Unknown operations with the same input ("twins", e.g. two timed-out writes of one value) are
+// interchangeable once both are invoked, so the search only ever linearizes the first twin not
+// yet linearized, in invoke order: the linearized twins of a class are always its first ones,
+// and the search does not try each of n twins where one stands for all.
+struct Pending : Link {
+  int op = kNone;  // index into the unknown operations; kNone for the head
+  int64_t time = 0;
+  int twins = kNone;  // the class of its twins
+  int rank = 0;       // its place among its twins, by invoke time
 };
 
-struct ConfigurationHash {
-  size_t operator()(const Configuration& c) const {
-    size_t h = std::hash<ModelState>()(c.state);
-    for (const uint64_t w : c.linearized) h = h * 0x9e3779b97f4a7c15ULL + std::hash<uint64_t>()(w);
-    return h;
+template <typename T>
+void Unlink(std::vector<T>& list, int e) {
+  list[list[e].prev].next = list[e].next;
+  if (list[e].next != kNone) list[list[e].next].prev = list[e].prev;
+}
+
+// Undoes Unlink(list, e); valid when every later Unlink of the list has been undone already.
+template <typename T>
+void Relink(std::vector<T>& list, int e) {
+  list[list[e].prev].next = e;
+  if (list[e].next != kNone) list[list[e].next].prev = e;
+}
+
+template <typename T>
+void LinkInOrder(std::vector<T>& list) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    list[i].prev = static_cast<int>(i) - 1;
+    list[i].next = i + 1 < list.size() ? static_cast<int>(i) + 1 : kNone;
   }
-};
+}
 
-// A linearized operation on the search stack: its call entry and the state before it.
-struct Frame {
-  int call;
-  ModelState state_before;
-};
-
-// The event list of the operations: a head sentinel, then calls and returns by time. At equal
-// times calls come first, so operations that touch in time count as concurrent.
-std::vector<Entry> BuildEntries(const std::vector<const Operation*>& ops) {
+// Lowe's list for the known operations: calls and returns by time; at equal times calls first,
+// so that operations touching in time count as concurrent.
+std::vector<Event> BuildEvents(const std::vector<const Operation*>& known) {
   // (time, 0 for a call / 1 for a return, operation)
-  std::vector<std::tuple<int64_t, int, int>> events;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const Operation& op = *ops[i];
+  std::vector<std::tuple<int64_t, int, int>> order;
+  for (size_t i = 0; i < known.size(); ++i) {
     // (A return before its call cannot be: CheckLinearizability rejects such a history, and
     // here it is clamped so that the list stays well formed.)
-    const int64_t end = op.outcome == Outcome::kUnknown ? std::numeric_limits<int64_t>::max()
-                                                        : std::max(op.complete_ns, op.invoke_ns);
-    events.emplace_back(op.invoke_ns, 0, static_cast<int>(i));
-    events.emplace_back(end, 1, static_cast<int>(i));
+    const int64_t end = std::max(known[i]->complete_ns, known[i]->invoke_ns);
+    order.emplace_back(known[i]->invoke_ns, 0, static_cast<int>(i));
+    order.emplace_back(end, 1, static_cast<int>(i));
   }
-  std::sort(events.begin(), events.end());
-  std::vector<Entry> entries(events.size() + 1);
-  std::vector<int> call_of(ops.size(), kNone);
-  for (size_t e = 0; e < events.size(); ++e) {
-    const int index = static_cast<int>(e) + 1;
-    Entry& entry = entries[index];
-    entry.op = std::get<2>(events[e]);
-    entry.is_call = std::get<1>(events[e]) == 0;
-    if (entry.is_call) {
-      call_of[entry.op] = index;
+  std::sort(order.begin(), order.end());
+  std::vector<Event> events(order.size() + 1);
+  std::vector<int> call_of(known.size(), kNone);
+  for (size_t e = 0; e < order.size(); ++e) {
+    Event& event = events[e + 1];
+    std::tie(event.time, std::ignore, event.op) = order[e];
+    event.is_call = std::get<1>(order[e]) == 0;
+    if (event.is_call) {
+      call_of[event.op] = static_cast<int>(e) + 1;
     } else {
-      entries[call_of[entry.op]].match = index;
+      events[call_of[event.op]].match = static_cast<int>(e) + 1;
     }
-    entry.prev = index - 1;
-    entry.next = e + 1 < events.size() ? index + 1 : kNone;
   }
-  entries[kHead].next = events.empty() ? kNone : 1;
-  return entries;
+  LinkInOrder(events);
+  return events;
 }
 
-void Unlink(std::vector<Entry>& entries, int e) {
-  entries[entries[e].prev].next = entries[e].next;
-  if (entries[e].next != kNone) entries[entries[e].next].prev = entries[e].prev;
-}
-
-// Undoes Unlink(e); valid when every later Unlink has been undone already.
-void Relink(std::vector<Entry>& entries, int e) {
-  entries[entries[e].prev].next = e;
-  if (entries[e].next != kNone) entries[entries[e].next].prev = e;
+std::vector<Pending> BuildPending(const std::vector<const Operation*>& unknown) {
+  std::vector<Pending> pending(unknown.size() + 1);
+  for (size_t i = 0; i < unknown.size(); ++i) {
+    pending[i + 1].op = static_cast<int>(i);
+    pending[i + 1].time = unknown[i]->invoke_ns;
+  }
+  std::stable_sort(pending.begin() + 1, pending.end(),
+                   [](const Pending& a, const Pending& b) { return a.time < b.time; });
+  LinkInOrder(pending);
+  std::map<std::tuple<OpKind, std::string, Value, Value>, int> classes;
+  std::vector<int> class_sizes;
+  for (size_t i = 1; i < pending.size(); ++i) {
+    const Operation& op = *unknown[pending[i].op];
+    const auto [it, inserted] = classes.try_emplace(
+        std::make_tuple(op.kind, op.key, op.value, op.expected), static_cast<int>(classes.size()));
+    if (inserted) class_sizes.push_back(0);
+    pending[i].twins = it->second;
+    pending[i].rank = class_sizes[it->second]++;
+  }
+  return pending;
 }
 
 // Tracks the budget of one search.
@@ -131,6 +142,167 @@ class BudgetClock {
   const std::chrono::steady_clock::time_point start_;
 };
 
+// One search. The walk visits, at each configuration, first the calls of known operations
+// before the first return (Lowe's candidates), then the unknown operations invoked by that
+// return; a return reached in the first pass ends it, the end of the second pass backtracks.
+// Trying known operations first means configurations with fewer unknown operations linearized
+// are visited first, which is what lets the cache's dominance rule prune the others.
+class Search {
+ public:
+  Search(const Model& model, std::vector<Operation> ops, const SearchBudget& budget)
+      : model_(model), clock_(budget), ops_(std::move(ops)), known_set_(0), unknown_set_(0) {
+    model_.Canonicalize(ops_);
+    for (const Operation& op : ops_) {
+      if (op.outcome == Outcome::kOk) known_.push_back(&op);
+      if (op.outcome == Outcome::kUnknown) unknown_.push_back(&op);
+    }
+    events_ = BuildEvents(known_);
+    pending_ = BuildPending(unknown_);
+    for (size_t i = 1; i < pending_.size(); ++i) {
+      linearized_twins_.resize(std::max<size_t>(linearized_twins_.size(), pending_[i].twins + 1));
+    }
+    known_set_ = OpSet(known_.size());
+    unknown_set_ = OpSet(unknown_.size());
+    state_ = model_.Init();
+  }
+
+  SearchResult Run();
+
+ private:
+  // A linearized operation on the search stack: where it was in its list, and what to restore.
+  struct Frame {
+    bool unknown;   // which list `entry` is in
+    int entry;      // its call event (known) or pending call (unknown)
+    int64_t limit;  // for unknown: the time bound of the second pass it was chosen in
+    ModelState state_before;
+  };
+
+  // Applies `op` (index `index` in its kind's set) to the current state, unless the model
+  // refuses it or the configuration it leads to is already covered. On success pushes a frame
+  // and returns true.
+  bool TryLinearize(const Operation& op, size_t index, Frame frame);
+
+  // Whether `op`, of unknown outcome, would erase the effect of the unknown operation just
+  // linearized: the state after both is the state after `op` alone. Then linearizing `op` here
+  // is dominated by linearizing it instead of the previous one, a choice the search makes at
+  // the previous configuration (same candidates: unknown operations do not move the first
+  // return). Without this rule the second pass tries every subset of the unknown operations
+  // pending at each dead end, as the cache sees the subsets before the sets they dominate.
+  bool ErasesPrevious(const Operation& op) const;
+
+  const Model& model_;
+  const BudgetClock clock_;
+  std::vector<Operation> ops_;             // the partition, canonicalized by the model
+  std::vector<const Operation*> known_;    // outcome kOk
+  std::vector<const Operation*> unknown_;  // outcome kUnknown
+  std::vector<Event> events_;
+  std::vector<Pending> pending_;
+  // By twin class: how many of its operations are linearized on the current path (always its
+  // first ones by rank).
+  std::vector<int> linearized_twins_;
+  OpSet known_set_;    // the known operations linearized on the current path
+  OpSet unknown_set_;  // the unknown operations linearized on the current path
+  ModelState state_;   // the model's state after the current path
+  ConfigurationCache cache_;
+  std::vector<Frame> stack_;  // the current path
+};
+
+bool Search::TryLinearize(const Operation& op, size_t index, Frame frame) {
+  std::optional<ModelState> next = model_.Step(state_, op);
+  if (!next) return false;
+  OpSet& set = frame.unknown ? unknown_set_ : known_set_;
+  set.Set(index);
+  if (!cache_.Visit(known_set_, *next, unknown_set_)) {
+    set.Reset(index);
+    return false;
+  }
+  frame.state_before = std::move(state_);
+  state_ = std::move(*next);
+  stack_.push_back(std::move(frame));
+  return true;
+}
+
+bool Search::ErasesPrevious(const Operation& op) const {
+  if (stack_.empty() || !stack_.back().unknown) return false;
+  const std::optional<ModelState> after_both = model_.Step(state_, op);
+  return after_both && after_both == model_.Step(stack_.back().state_before, op);
+}
+
+SearchResult Search::Run() {
+  SearchResult result;
+  // Once no known operation is left, the unknown ones can all go last (the Model contract: they
+  // succeed in every state), so the search is done.
+  size_t known_left = known_.size();
+  bool second_pass = false;
+  int64_t limit = 0;  // second pass: unknown operations invoked by this time are candidates
+  int current = events_[kHead].next;
+  while (known_left > 0) {
+    if (!clock_.Allows(++result.steps, cache_.bytes())) {
+      result.verdict = Verdict::kTimedOut;
+      result.cache_entries = cache_.size();
+      return result;
+    }
+    if (!second_pass) {
+      // Every known operation left has its return after its call, so the walk meets a return
+      // before the end of the list.
+      assert(current != kNone);
+      const Event& event = events_[current];
+      if (!event.is_call) {
+        second_pass = true;
+        limit = event.time;
+        current = pending_[kHead].next;
+      } else if (TryLinearize(*known_[event.op], event.op, Frame{false, current, 0, {}})) {
+        Unlink(events_, current);
+        Unlink(events_, event.match);
+        --known_left;
+        current = events_[kHead].next;
+      } else {
+        current = event.next;
+      }
+      continue;
+    }
+    if (current != kNone && pending_[current].time <= limit) {
+      const Pending& call = pending_[current];
+      if (call.rank == linearized_twins_[call.twins] && !ErasesPrevious(*unknown_[call.op]) &&
+          TryLinearize(*unknown_[call.op], call.op, Frame{true, current, limit, {}})) {
+        Unlink(pending_, current);
+        ++linearized_twins_[call.twins];
+        second_pass = false;
+        current = events_[kHead].next;
+      } else {
+        current = call.next;
+      }
+      continue;
+    }
+    // No candidate left here: undo the last choice and try the next one after it.
+    if (stack_.empty()) {
+      result.verdict = Verdict::kNotLinearizable;
+      result.cache_entries = cache_.size();
+      return result;
+    }
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    state_ = std::move(frame.state_before);
+    second_pass = frame.unknown;
+    if (frame.unknown) {
+      unknown_set_.Reset(pending_[frame.entry].op);
+      --linearized_twins_[pending_[frame.entry].twins];
+      Relink(pending_, frame.entry);
+      limit = frame.limit;
+      current = pending_[frame.entry].next;
+    } else {
+      known_set_.Reset(events_[frame.entry].op);
+      Relink(events_, events_[frame.entry].match);
+      Relink(events_, frame.entry);
+      ++known_left;
+      current = events_[frame.entry].next;
+    }
+  }
+  result.verdict = Verdict::kLinearizable;
+  result.cache_entries = cache_.size();
+  return result;
+}
+
 }  // namespace
 
 std::string_view VerdictName(Verdict verdict) {
@@ -145,79 +317,9 @@ std::string_view VerdictName(Verdict verdict) {
   return "?";
 }
 
-SearchResult SearchLinearization(const Model& model, const std::vector<Operation>& all_ops,
+SearchResult SearchLinearization(const Model& model, const std::vector<Operation>& ops,
                                  const SearchBudget& budget) {
-  std::vector<const Operation*> ops;
-  for (const Operation& op : all_ops) {
-    if (op.outcome != Outcome::kFail) ops.push_back(&op);
-  }
-  // Operations with a known outcome still to linearize. Once none is left, the unknown ones can
-  // all go last (the Model contract: they succeed in every state), so the search is done.
-  size_t known_left = std::count_if(
-      ops.begin(), ops.end(), [](const Operation* op) { return op->outcome == Outcome::kOk; });
-
-  std::vector<Entry> entries = BuildEntries(ops);
-  const BudgetClock clock(budget);
-  SearchResult result;
-  size_t cache_bytes = 0;
-  const size_t entry_bytes = (ops.size() + 63) / 64 * 8 + kCacheEntryOverhead;
-  std::unordered_set<Configuration, ConfigurationHash> cache;
-  std::vector<Frame> stack;
-  OpSet linearized(ops.size());
-  ModelState state = model.Init();
-  int current = entries[kHead].next;
-
-  while (known_left > 0) {
-    if (!clock.Allows(++result.steps, cache_bytes)) {
-      result.verdict = Verdict::kTimedOut;
-      result.cache_entries = cache.size();
-      return result;
-    }
-    // Every operation left has its return after its call, so a walk from the head meets a
-    // return before the end of the list.
-    assert(current != kNone);
-    const Entry& entry = entries[current];
-    if (entry.is_call) {
-      const Operation& op = *ops[entry.op];
-      std::optional<ModelState> next_state = model.Step(state, op);
-      if (next_state) {
-        linearized.Set(entry.op);
-        const size_t state_bytes = next_state->size();
-        if (cache.insert(Configuration{linearized.words(), *next_state}).second) {
-          cache_bytes += entry_bytes + state_bytes;
-          stack.push_back(Frame{current, std::move(state)});
-          state = std::move(*next_state);
-          Unlink(entries, current);
-          Unlink(entries, entry.match);
-          if (op.outcome == Outcome::kOk) --known_left;
-          current = entries[kHead].next;
-          continue;
-        }
-        linearized.Reset(entry.op);
-      }
-      current = entry.next;
-      continue;
-    }
-    // A return: its operation must be linearized before anything later, and no choice made so
-    // far allows it. Undo the last choice and try the next candidate after it.
-    if (stack.empty()) {
-      result.verdict = Verdict::kNotLinearizable;
-      result.cache_entries = cache.size();
-      return result;
-    }
-    Frame frame = std::move(stack.back());
-    stack.pop_back();
-    const Entry& call = entries[frame.call];
-    linearized.Reset(call.op);
-    state = std::move(frame.state_before);
-    Relink(entries, call.match);
-    Relink(entries, frame.call);
-    if (ops[call.op]->outcome == Outcome::kOk) ++known_left;
-    current = call.next;
-  }
-  result.verdict = Verdict::kLinearizable;
-  result.cache_entries = cache.size();
-  return result;
+  return Search(model, ops, budget).Run();
 }
 
 }  // namespace raftkv::fault

@@ -1,8 +1,10 @@
 // The search for a linearization of one partition of a history (the operations of one object,
 // e.g. one key), after Wing and Gong as improved by Lowe ("Testing for linearizability", 2017):
 // a depth-first search over the history's events with backtracking and a cache of visited
-// (set of linearized operations, model state) pairs, which prunes every path that reaches a
-// configuration already explored.
+// (set of linearized operations, model state) configurations, which prunes every path that
+// reaches a configuration already explored. Operations of unknown outcome are handled apart
+// (they never return, so they never bound the search) and the cache also prunes configurations
+// that differ from a visited one only by more of them linearized (configuration_cache.h).
 #pragma once
 
 #include <chrono>
