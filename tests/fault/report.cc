@@ -50,12 +50,13 @@ void WriteWindow(const FailingWindow& window, std::ostream& out) {
   out << "failing key: " << FormatValue(window.key) << "\n"
       << "failing window: the history of this key up to " << window.end_ns
       << " ns is already not linearizable"
-      << (window.minimal ? "; cut just before that completion, it was"
+      << (window.minimal ? "; cut just before that completion, it was linearizable"
                          : " (maybe not the smallest such prefix: a search ran out of budget)")
       << ".\n"
       << window.operations.size()
       << " operations by invoke time; \"> \" completes at the end of the window, \"~ \" is "
-         "pending then (may or may not have taken effect):\n";
+         "pending then (may or may not have taken effect); after the mark, the history's text "
+         "form:\n";
   for (size_t i = 0; i < window.operations.size(); ++i) {
     const char* mark = i == window.last ? "> " : window.pending[i] ? "~ " : "  ";
     out << mark << FormatOperation(window.operations[i]) << "\n";
