@@ -86,7 +86,7 @@ void SleepAtMost(milliseconds span, Clock::time_point until) {
 class Nemesis {
  public:
   Nemesis(const Options& options, FaultCluster* cluster, RegisterWorkload* workload)
-      : options_(options), cluster_(cluster), workload_(workload), rng_(options.seed) {
+      : cluster_(cluster), workload_(workload), rng_(options.seed) {
     kinds_.assign(options.nemeses.begin(), options.nemeses.end());
   }
 
@@ -161,7 +161,6 @@ class Nemesis {
     std::fprintf(stderr, "nemesis: %s\n", line.c_str());
   }
 
-  const Options& options_;
   FaultCluster* const cluster_;
   RegisterWorkload* const workload_;
   std::mt19937_64 rng_;                  // seeded with --seed: the same faults in the same order

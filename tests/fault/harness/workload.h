@@ -22,6 +22,7 @@
 
 namespace raftkv::fault::harness {
 
+// What the clients do and where they send it.
 struct WorkloadOptions {
   int clients = 8;
   int keys = 4;
