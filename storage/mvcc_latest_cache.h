@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 
 namespace raftkv::storage::mvcc {
@@ -33,8 +32,8 @@ class LatestCache {
   static constexpr size_t kCapacity = 1 << 18;
 
   // The key's newest version, or null when the cache does not know it.
-  const LatestVersion* Find(std::string_view key) const {
-    auto it = entries_.find(std::string(key));
+  const LatestVersion* Find(const std::string& key) const {
+    auto it = entries_.find(key);
     return it == entries_.end() ? nullptr : &it->second;
   }
   // Takes in what a committed batch wrote or learned.

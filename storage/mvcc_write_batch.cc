@@ -102,7 +102,7 @@ Status MvccWriteBatch::GetLatest(std::string_view key, mvcc::LatestVersion* late
     *latest = it->second;
     return Status::Ok();
   }
-  if (const mvcc::LatestVersion* cached = store_->latest_.Find(key)) {
+  if (const mvcc::LatestVersion* cached = store_->latest_.Find(owned)) {
     *latest = *cached;
     return Status::Ok();
   }

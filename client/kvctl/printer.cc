@@ -82,95 +82,85 @@ struct TableOpPrinter {
   }
 };
 
+// A key-value command's output: protobuf's JSON of its response, or the table or simple text
+// that `table` and `simple` make of it.
+template <typename Result, typename TableFn, typename SimpleFn>
+std::string Dispatch(const Result& result, const PrintOptions& options, TableFn table,
+                     SimpleFn simple) {
+  switch (options.format) {
+    case OutputFormat::kJson:
+      return Json(ToProto(result)) + "\n";
+    case OutputFormat::kTable:
+      return table();
+    case OutputFormat::kSimple:
+      break;
+  }
+  return simple();
+}
+
+// A one-row table.
+std::string OneRow(std::vector<std::string> header, std::vector<std::string> row) {
+  Table table(std::move(header));
+  table.AddRow(std::move(row));
+  return table.Render();
+}
+
 }  // namespace
 
 std::string PrintGet(const client::GetResult& result, const PrintOptions& options) {
-  switch (options.format) {
-    case OutputFormat::kJson:
-      return Json(ToProto(result)) + "\n";
-    case OutputFormat::kTable: {
-      if (result.kvs.empty() && result.count > 0) {  // count-only
-        Table table({"COUNT"});
-        table.AddRow({std::to_string(result.count)});
-        return table.Render();
-      }
-      return KvTable(result.kvs, options).Render();
-    }
-    case OutputFormat::kSimple:
-      break;
-  }
-  if (result.kvs.empty() && result.count > 0) return std::to_string(result.count) + "\n";
-  return SimpleKvs(result.kvs, options);
+  const bool count_only = result.kvs.empty() && result.count > 0;
+  return Dispatch(
+      result, options,
+      [&] {
+        return count_only ? OneRow({"COUNT"}, {std::to_string(result.count)})
+                          : KvTable(result.kvs, options).Render();
+      },
+      [&] {
+        return count_only ? std::to_string(result.count) + "\n" : SimpleKvs(result.kvs, options);
+      });
 }
 
 std::string PrintPut(const client::PutResult& result, const PrintOptions& options) {
-  switch (options.format) {
-    case OutputFormat::kJson:
-      return Json(ToProto(result)) + "\n";
-    case OutputFormat::kTable: {
-      Table table({"REVISION"});
-      table.AddRow({std::to_string(result.header.revision)});
-      std::string out = table.Render();
-      if (result.prev_kv) out += KvTable({*result.prev_kv}, options).Render();
-      return out;
-    }
-    case OutputFormat::kSimple:
-      break;
-  }
-  return SimpleOpPrinter{options}(result);
+  return Dispatch(
+      result, options,
+      [&] {
+        return OneRow({"REVISION"}, {std::to_string(result.header.revision)}) +
+               (result.prev_kv ? KvTable({*result.prev_kv}, options).Render() : "");
+      },
+      [&] { return SimpleOpPrinter{options}(result); });
 }
 
 std::string PrintDelete(const client::DeleteResult& result, const PrintOptions& options) {
-  switch (options.format) {
-    case OutputFormat::kJson:
-      return Json(ToProto(result)) + "\n";
-    case OutputFormat::kTable: {
-      Table table({"DELETED", "REVISION"});
-      table.AddRow({std::to_string(result.deleted), std::to_string(result.header.revision)});
-      std::string out = table.Render();
-      if (!result.prev_kvs.empty()) out += KvTable(result.prev_kvs, options).Render();
-      return out;
-    }
-    case OutputFormat::kSimple:
-      break;
-  }
-  return SimpleOpPrinter{options}(result);
+  return Dispatch(
+      result, options,
+      [&] {
+        return OneRow({"DELETED", "REVISION"},
+                      {std::to_string(result.deleted), std::to_string(result.header.revision)}) +
+               (result.prev_kvs.empty() ? "" : KvTable(result.prev_kvs, options).Render());
+      },
+      [&] { return SimpleOpPrinter{options}(result); });
 }
 
 std::string PrintTxn(const client::TxnResult& result, const PrintOptions& options) {
-  switch (options.format) {
-    case OutputFormat::kJson:
-      return Json(ToProto(result)) + "\n";
-    case OutputFormat::kTable: {
-      Table table({"SUCCEEDED", "REVISION", "RESPONSES"});
-      table.AddRow({Bool(result.succeeded), std::to_string(result.header.revision),
-                    std::to_string(result.results.size())});
-      std::string out = table.Render();
-      for (const client::OpResult& op : result.results) {
-        out += std::visit(TableOpPrinter{options}, op);
-      }
-      return out;
-    }
-    case OutputFormat::kSimple:
-      break;
-  }
-  return SimpleTxnResults(result, options);
+  return Dispatch(
+      result, options,
+      [&] {
+        std::string out = OneRow({"SUCCEEDED", "REVISION", "RESPONSES"},
+                                 {Bool(result.succeeded), std::to_string(result.header.revision),
+                                  std::to_string(result.results.size())});
+        for (const client::OpResult& op : result.results) {
+          out += std::visit(TableOpPrinter{options}, op);
+        }
+        return out;
+      },
+      [&] { return SimpleTxnResults(result, options); });
 }
 
 std::string PrintCompaction(const client::CompactResult& result, int64_t revision,
                             const PrintOptions& options) {
-  switch (options.format) {
-    case OutputFormat::kJson:
-      return Json(ToProto(result)) + "\n";
-    case OutputFormat::kTable: {
-      Table table({"COMPACTED REVISION"});
-      table.AddRow({std::to_string(revision)});
-      return table.Render();
-    }
-    case OutputFormat::kSimple:
-      break;
-  }
-  return "compacted revision " + std::to_string(revision) + "\n";
+  return Dispatch(
+      result, options, [&] { return OneRow({"COMPACTED REVISION"}, {std::to_string(revision)}); },
+      [&] { return "compacted revision " + std::to_string(revision) + "\n"; });
 }
 
 std::string PrintMemberList(const client::MemberListResult& result, const PrintOptions& options) {
