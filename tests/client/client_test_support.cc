@@ -1,10 +1,14 @@
 #include "tests/client/client_test_support.h"
 
-#include <unistd.h>
+#include "tests/support/test_ports.h"
 
 namespace raftkv::client::testing {
 
-int ClientTestBasePort() { return 10000 + static_cast<int>(getpid() % 100) * 100; }
+int ClientTestBasePort() {
+  const int base = raftkv::testing::ClaimPortBlock();
+  EXPECT_NE(base, 0) << "no free port block (tests/support/test_ports.h)";
+  return base;
+}
 
 void ClusterTest::SetUp() {
   dir_ = std::make_unique<storage::testing::TempDir>();

@@ -30,8 +30,8 @@ std::string StatusText(const Result<T>& result) {
     ASSERT_TRUE(ok_check_value.ok()) << ::raftkv::client::testing::StatusText(ok_check_value); \
   } while (0)
 
-// A base port for this test process: 10000 + 100 * (pid % 100), below the kernel's ephemeral
-// range and apart from tests/server's 20000..59999, so parallel tests do not collide.
+// The base port of this test process: its claimed block (tests/support/test_ports.h), so
+// parallel tests never collide. Fails the test when no block is free.
 int ClientTestBasePort();
 
 // Deadlines and timeouts of the tests: generous, for a slow, loaded machine.

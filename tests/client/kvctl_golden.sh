@@ -13,7 +13,7 @@
 set -uo pipefail
 kvctl="$(realpath "$1")"
 kvd="$(realpath "$2")"
-base="${3:-$((40000 + ($$ % 200) * 100))}"
+base="${3:-}"
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d /tmp/raftkv-kvctl-golden-XXXXXX)"
 pids=()
@@ -27,6 +27,8 @@ trap 'stop_cluster; rm -rf "$work"' EXIT
 command -v etcdctl >/dev/null ||
   { echo "kvctl_golden: etcdctl is required (apt-get install etcd-client)"; exit 1; }
 source "$here/../server/cluster_lib.sh"
+source "$here/../support/test_ports.sh"
+[[ -n "$base" ]] || claim_port_block || exit 1
 
 normalize_all() {  # <file>: JSON as data, then the shared masks, then kvctl's extra ones
   python3 "$here/json_normalize.py" <"$1" >"$1.json"
@@ -96,9 +98,11 @@ k_stdin() {  # <stdin text> <arguments...>
   printf '%s' "$input" | "$kvctl" "$@" >>"$golden_out" 2>&1
   echo "exit=$?" >>"$golden_out"
 }
-k_sorted() {  # like k, with the output lines sorted (members come in id order, ids vary)
+# Like k, with the output lines sorted (members come in id order, ids vary). Ids and blanks are
+# masked before sorting: an id with fewer hex digits pads its table row with more blanks.
+k_sorted() {
   show kvctl "$@" "|" sort
-  "$kvctl" "$@" 2>&1 | sed -E 's/\b[0-9a-f]{13,16}\b/ID/g; s/127\.0\.0\.1:[0-9]+/EP/g' |
+  "$kvctl" "$@" 2>&1 | sed -E 's/127\.0\.0\.1:[0-9]+/EP/g; s/\b[0-9a-f]{1,16}\b/ID/g; s/ +/ /g' |
     sort >>"$golden_out"
   echo "exit=${PIPESTATUS[0]}" >>"$golden_out"
 }

@@ -5,7 +5,7 @@
 # Usage: etcd_diff.sh <kvd-binary> [base-port]. Needs Debian's etcd-server and etcd-client.
 set -uo pipefail
 kvd="$1"
-base="${2:-$((30000 + ($$ % 300) * 100))}"
+base="${2:-}"
 work="$(mktemp -d /tmp/raftkv-etcd-diff-XXXXXX)"
 pids=()
 cleanup() {
@@ -19,6 +19,8 @@ command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
   { echo "etcd_diff: etcd and etcdctl are required (apt-get install etcd-server etcd-client)"; exit 1; }
 
 source "$(dirname "$0")/cluster_lib.sh"
+source "$(dirname "$0")/../support/test_ports.sh"
+[[ -n "$base" ]] || claim_port_block || exit 1
 
 head -c 2000000 /dev/zero | tr '\0' x >"$work/big"
 start_cluster etcd etcd 0

@@ -7,6 +7,7 @@
 
 #include "tests/server/kvd_cluster.h"
 #include "tests/storage/temp_dir.h"
+#include "tests/support/test_ports.h"
 
 namespace raftkv::server::testing {
 namespace {
@@ -15,8 +16,13 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using storage::testing::TempDir;
 
-// A base port per test process, so parallel test processes do not collide.
-int BasePort() { return 20000 + static_cast<int>(getpid() % 400) * 100; }
+// The port block of this test process (tests/support/test_ports.h), so parallel test processes
+// do not collide.
+int BasePort() {
+  const int base = raftkv::testing::ClaimPortBlock();
+  EXPECT_NE(base, 0) << "no free port block";
+  return base;
+}
 
 auto Deadline(seconds s) { return std::chrono::steady_clock::now() + s; }
 

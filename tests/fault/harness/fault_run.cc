@@ -29,6 +29,7 @@
 #include "tests/fault/history.h"
 #include "tests/fault/linearizability.h"
 #include "tests/fault/report.h"
+#include "tests/support/test_ports.h"
 
 namespace raftkv::fault::harness {
 namespace {
@@ -211,7 +212,11 @@ int Run(const Options& options) {
   cluster_options.data_dir = data_dir;
   cluster_options.log_dir = options.out;
   cluster_options.members = options.members;
-  cluster_options.base_port = 50000 + 100 * static_cast<int>(getpid() % 100);
+  cluster_options.base_port = raftkv::testing::ClaimPortBlock();
+  if (cluster_options.base_port == 0) {
+    std::cerr << "fault_run: no free port block (tests/support/test_ports.h)\n";
+    return kExitError;
+  }
   cluster_options.extra_flags = options.kvd_flags;
 
   int exit_code = kExitError;
