@@ -52,7 +52,16 @@ int ClusterTest::MemberIndex(uint64_t member_id) const {
 
 int ClusterTest::WaitForLeader() {
   const int leader = cluster_->WaitForLeader(std::chrono::steady_clock::now() + kStartupTimeout);
-  EXPECT_NE(leader, 0) << "the cluster elected no leader";
+  if (leader == 0) {
+    // Say which members answer at all: a member that never answers did not start (its port was
+    // taken, say); members that answer without agreeing on a leader point at the election.
+    std::string answering;
+    for (int i = 1; i <= 3; ++i) {
+      answering += " m" + std::to_string(i) + (cluster_->MemberId(i) != 0 ? " answers" : " silent");
+    }
+    ADD_FAILURE() << "the cluster elected no leader (base port " << ClientTestBasePort()
+                  << "):" << answering;
+  }
   return leader;
 }
 

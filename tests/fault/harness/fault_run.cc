@@ -37,8 +37,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int kExitLinearizable = 0;
-constexpr int kExitNotLinearizable = 1;
+constexpr int kExitValid = 0;
+constexpr int kExitInvalid = 1;
 constexpr int kExitError = 2;
 
 // The nemesis kinds --nemesis accepts (besides "none").
@@ -86,7 +86,7 @@ void SleepAtMost(milliseconds span, Clock::time_point until) {
 // fault at a time, each held for a while and then healed, with gaps between them.
 class Nemesis {
  public:
-  Nemesis(const Options& options, FaultCluster* cluster, RegisterWorkload* workload)
+  Nemesis(const Options& options, FaultCluster* cluster, Workload* workload)
       : cluster_(cluster), workload_(workload), rng_(options.seed) {
     kinds_.assign(options.nemeses.begin(), options.nemeses.end());
   }
@@ -163,30 +163,12 @@ class Nemesis {
   }
 
   FaultCluster* const cluster_;
-  RegisterWorkload* const workload_;
+  Workload* const workload_;
   std::mt19937_64 rng_;                  // seeded with --seed: the same faults in the same order
   std::vector<std::string> kinds_;       // enabled kinds
   std::map<std::string, int> injected_;  // kind -> faults injected
   std::vector<std::string> log_;         // what was done, in order
 };
-
-// Counts of operations by kind and outcome, for the report.
-std::string OperationCounts(const History& history) {
-  std::map<std::string, std::map<std::string, int>> counts;
-  for (const Operation& op : history) {
-    ++counts[std::string(OpKindName(op.kind))][std::string(OutcomeName(op.outcome))];
-  }
-  std::ostringstream out;
-  out << "operations: " << history.size() << "\n";
-  for (const char* kind : {"read", "write", "cas"}) {
-    out << "  " << kind << ":";
-    for (const char* outcome : {"ok", "fail", "unknown"}) {
-      out << " " << outcome << " " << counts[kind][outcome];
-    }
-    out << "\n";
-  }
-  return out.str();
-}
 
 int Run(const Options& options) {
   namespace fs = std::filesystem;
@@ -231,7 +213,8 @@ int Run(const Options& options) {
     for (int i = 1; i <= options.members; ++i) {
       workload_options.addresses.push_back(cluster.ClientAddress(i));
     }
-    RegisterWorkload workload(workload_options);
+    std::unique_ptr<Workload> owned_workload = MakeWorkload(options.workload, workload_options);
+    Workload& workload = *owned_workload;
     Nemesis nemesis(options, &cluster, &workload);
 
     Status harness = Status::Ok();
@@ -255,8 +238,8 @@ int Run(const Options& options) {
       }
       if (harness.ok()) std::this_thread::sleep_for(options.final_phase);
       workload.Stop();
+      if (harness.ok()) harness = workload.FinalRead(Clock::now() + milliseconds(20'000));
     }
-    History history = workload.TakeHistory();
     // Kill the cluster before the check, to free the CPU for it.
     owned_cluster.reset();
 
@@ -272,30 +255,14 @@ int Run(const Options& options) {
     report << "faults injected:";
     for (const auto& [kind, count] : nemesis.injected()) report << " " << kind << " " << count;
     report << (nemesis.injected().empty() ? " none\n" : "\n");
-    report << OperationCounts(history);
-
-    Status written = WriteHistoryFile(history, options.out + "/history.txt");
-    if (!written.ok()) harness = written;
     if (!harness.ok()) {
       report << "harness error: " << harness.ToString() << "\n";
     } else {
-      CheckOptions check;
-      check.budget_per_key.time = options.check_timeout;
-      auto result = CheckLinearizability(history, check);
-      if (!result.ok()) {
-        report << "checker error: " << result.status().ToString() << "\n";
-      } else {
-        report << "per-key verdicts:\n";
-        for (const KeyVerdict& key : result->keys) {
-          report << "  " << key.key << ": " << VerdictName(key.verdict) << " (" << key.operations
-                 << " operations, " << key.steps << " steps)\n";
-        }
-        report << "verdict: " << VerdictName(result->verdict) << "\n\n";
-        WriteReport(history, *result, report);
-        exit_code = result->verdict == Verdict::kLinearizable      ? kExitLinearizable
-                    : result->verdict == Verdict::kNotLinearizable ? kExitNotLinearizable
-                                                                   : kExitError;
-      }
+      const WorkloadVerdict verdict = workload.Check(options.out, options.check_timeout);
+      report << verdict.report;
+      exit_code = verdict.verdict == RunVerdict::kValid     ? kExitValid
+                  : verdict.verdict == RunVerdict::kInvalid ? kExitInvalid
+                                                            : kExitError;
     }
     if (!nemesis.log().empty()) {
       report << "\nnemesis log:\n";
@@ -330,8 +297,11 @@ int main(int argc, char** argv) {
                  "none, or a comma-separated set of kill, pause, stale-follower "
                  "(partitions: not implemented yet).")
       ->capture_default_str();
-  app.add_option("--workload", options.workload, "Workload: register (the only one so far).")
-      ->check(CLI::IsMember({"register"}))
+  app.add_option("--workload", options.workload,
+                 "Workload: register (reads, writes, compare-and-set; checked for "
+                 "linearizability), set (unique adds; a final read must hold every acknowledged "
+                 "one) or bank (transfers; every read's total must stay the same).")
+      ->check(CLI::IsMember(raftkv::fault::harness::kWorkloadNames))
       ->capture_default_str();
   app.add_option("--members", options.members, "Cluster size.")
       ->check(CLI::Range(1, 9))

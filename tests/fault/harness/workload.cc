@@ -1,40 +1,32 @@
 #include "tests/fault/harness/workload.h"
 
-#include <grpcpp/grpcpp.h>
-
 #include <map>
 #include <random>
+#include <sstream>
 
 #include "proto/etcd/rpc.grpc.pb.h"
+#include "tests/fault/harness/rpc_support.h"
+#include "tests/fault/report.h"
 
 namespace raftkv::fault::harness {
 namespace {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// A channel that retries connecting to a restarted member quickly (gRPC's default backoff grows
-// to two minutes, longer than a whole run).
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
-// The outcome of a failed write or cas, from what the error proves (see workload.h).
-Outcome WriteErrorOutcome(const grpc::Status& status) {
-  const std::string& message = status.error_message();
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-      (message == "etcdserver: no leader" || message == "etcdserver: leader changed" ||
-       message.find("failed to connect") != std::string::npos)) {
-    return Outcome::kFail;
+// Counts of operations by kind and outcome, for the report.
+std::string OperationCounts(const History& history) {
+  std::map<std::string, std::map<std::string, int>> counts;
+  for (const Operation& op : history) {
+    ++counts[std::string(OpKindName(op.kind))][std::string(OutcomeName(op.outcome))];
   }
-  return Outcome::kUnknown;
+  std::ostringstream out;
+  out << "operations: " << history.size() << "\n";
+  for (const char* kind : {"read", "write", "cas"}) {
+    out << "  " << kind << ":";
+    for (const char* outcome : {"ok", "fail", "unknown"}) {
+      out << " " << outcome << " " << counts[kind][outcome];
+    }
+    out << "\n";
+  }
+  return out.str();
 }
 
 }  // namespace
@@ -141,6 +133,40 @@ void RegisterWorkload::RunClient(int c) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   history_.insert(history_.end(), mine.begin(), mine.end());
+}
+
+}  // namespace raftkv::fault::harness
+
+namespace raftkv::fault::harness {
+
+WorkloadVerdict RegisterWorkload::Check(const std::string& out_dir,
+                                        std::chrono::milliseconds check_budget) {
+  const History history = TakeHistory();
+  std::ostringstream report;
+  report << OperationCounts(history);
+  WorkloadVerdict verdict;
+  const Status written = WriteHistoryFile(history, out_dir + "/history.txt");
+  if (!written.ok()) report << "cannot write the history: " << written.ToString() << "\n";
+  CheckOptions check;
+  check.budget_per_key.time = check_budget;
+  auto result = CheckLinearizability(history, check);
+  if (!result.ok()) {
+    report << "checker error: " << result.status().ToString() << "\n";
+    verdict.report = report.str();
+    return verdict;
+  }
+  report << "per-key verdicts:\n";
+  for (const KeyVerdict& key : result->keys) {
+    report << "  " << key.key << ": " << VerdictName(key.verdict) << " (" << key.operations
+           << " operations, " << key.steps << " steps)\n";
+  }
+  report << "verdict: " << VerdictName(result->verdict) << "\n\n";
+  WriteReport(history, *result, report);
+  verdict.verdict = result->verdict == Verdict::kLinearizable      ? RunVerdict::kValid
+                    : result->verdict == Verdict::kNotLinearizable ? RunVerdict::kInvalid
+                                                                   : RunVerdict::kUnknown;
+  verdict.report = report.str();
+  return verdict;
 }
 
 }  // namespace raftkv::fault::harness

@@ -13,12 +13,15 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "raft/status.h"
 #include "tests/fault/history.h"
+#include "tests/fault/linearizability.h"
 
 namespace raftkv::fault::harness {
 
@@ -36,18 +39,56 @@ struct WorkloadOptions {
   std::chrono::milliseconds think_time{20};
 };
 
-// Runs the clients on their own threads from Start until Stop, and hands back the history.
-class RegisterWorkload {
+// The verdict on a run, whatever the workload: valid (every promise kept: linearizable, no
+// acknowledged add lost, every total intact), invalid (a promise broken: the report says which),
+// or unknown (the check could not decide, e.g. the linearizability search ran out of budget).
+enum class RunVerdict { kValid, kInvalid, kUnknown };
+
+// What a workload's check found: the verdict of the run and the report that explains it
+// (operations by outcome, then the findings; on failure, where to look). The report's lines end
+// with a line "verdict: <text>" that names the verdict in the workload's own terms.
+struct WorkloadVerdict {
+  RunVerdict verdict = RunVerdict::kUnknown;
+  std::string report;
+};
+
+// A workload of the fault harness: concurrent clients over the etcd API, started before the
+// faults and stopped after the healed cluster ran a fault-free final phase. fault_run calls, in
+// this order: Start; Stop; FinalRead (the healed cluster is still up); then, after the cluster
+// was killed to free the CPU, Check.
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual void Start() = 0;
+  // Asks the clients to stop after their current operation, and joins them.
+  virtual void Stop() = 0;
+  // While set to member m (1-based, 0 for none), the clients bound to m only read: the
+  // stale-follower nemesis uses it to read from a member the moment it resumes. Workloads
+  // without reads of their own may ignore it.
+  virtual void SetReadOnlyMember(int member) = 0;
+  // Reads the healed cluster once more where the check needs it (the set's final read). Fails
+  // only when the cluster never answered before the deadline.
+  [[nodiscard]] virtual Status FinalRead(std::chrono::steady_clock::time_point deadline) = 0;
+  // Checks what was recorded, writes the history (and, on failure, the evidence) into out_dir,
+  // and says what it found. check_budget bounds the search of a linearizability check per key.
+  virtual WorkloadVerdict Check(const std::string& out_dir,
+                                std::chrono::milliseconds check_budget) = 0;
+};
+
+// The register workload (see the top of this file): its check is the linearizability checker.
+class RegisterWorkload : public Workload {
  public:
   explicit RegisterWorkload(WorkloadOptions options);
-  ~RegisterWorkload();  // stops and joins the clients if still running
+  ~RegisterWorkload() override;  // stops and joins the clients if still running
 
-  void Start();
-  // Asks the clients to stop after their current operation, and joins them.
-  void Stop();
-  // While set to member m (1-based, 0 for none), the clients bound to m only read: the
-  // stale-follower nemesis uses it to read from a member the moment it resumes.
-  void SetReadOnlyMember(int member) { read_only_member_.store(member); }
+  void Start() override;
+  void Stop() override;
+  void SetReadOnlyMember(int member) override { read_only_member_.store(member); }
+  [[nodiscard]] Status FinalRead(std::chrono::steady_clock::time_point) override {
+    return Status::Ok();
+  }
+  WorkloadVerdict Check(const std::string& out_dir,
+                        std::chrono::milliseconds check_budget) override;
   // Every operation of every client (call after Stop).
   History TakeHistory();
 
@@ -62,5 +103,10 @@ class RegisterWorkload {
   std::mutex mu_;    // guards history_
   History history_;  // appended by each client when it stops
 };
+
+// The workload named `name` ("register", ...; kWorkloadNames lists them), or null for an
+// unknown name. Defined in workload_factory.cc.
+std::unique_ptr<Workload> MakeWorkload(const std::string& name, WorkloadOptions options);
+extern const std::vector<std::string> kWorkloadNames;
 
 }  // namespace raftkv::fault::harness

@@ -1,0 +1,13 @@
+// The workloads fault_run can run, by name (--workload).
+#include "tests/fault/harness/workload.h"
+
+namespace raftkv::fault::harness {
+
+const std::vector<std::string> kWorkloadNames = {"register"};
+
+std::unique_ptr<Workload> MakeWorkload(const std::string& name, WorkloadOptions options) {
+  if (name == "register") return std::make_unique<RegisterWorkload>(std::move(options));
+  return nullptr;
+}
+
+}  // namespace raftkv::fault::harness
