@@ -9,15 +9,6 @@
 namespace raftkv::fault {
 namespace {
 
-// The balance `text` as a number, or nullopt when it is not exactly a decimal integer.
-std::optional<int64_t> ParseBalance(const std::string& text) {
-  int64_t value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || ptr != end) return std::nullopt;
-  return value;
-}
-
 // The problems of one read, as a phrase ("" when it keeps every rule); counts each broken rule
 // in `result`.
 std::string CheckRead(const BankCheckOptions& options, const BankRead& read,
@@ -69,6 +60,14 @@ std::string CheckRead(const BankCheckOptions& options, const BankRead& read,
 }
 
 }  // namespace
+
+std::optional<int64_t> ParseBalance(const std::string& text) {
+  int64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || error != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
 
 BankCheckResult CheckBank(const BankCheckOptions& options, const std::vector<BankRead>& reads) {
   BankCheckResult result;

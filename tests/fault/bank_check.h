@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ inline constexpr size_t kMaxBankExamples = 5;
 
 // Applies the rules above to every read.
 BankCheckResult CheckBank(const BankCheckOptions& options, const std::vector<BankRead>& reads);
+
+// The balance `text` as a number, or nullopt when it is not exactly a decimal integer ("-3" is
+// one; "+3", " 3", "3x" and "" are not).
+std::optional<int64_t> ParseBalance(const std::string& text);
 
 // "0=100 1=98 2=102": a read's balances in account order, for reports and history files.
 std::string FormatBalances(const BankRead& read);
