@@ -15,6 +15,9 @@ packages=(
   etcd-server etcd-client
   # kvctl's output tests compare JSON documents as data.
   python3
+  # The fault harness: network namespaces, veth pairs and a bridge (iproute2), partitions and
+  # lossy links as packet filters inside each member's namespace (nftables).
+  iproute2 nftables
 )
 
 missing=()

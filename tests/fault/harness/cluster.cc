@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -21,9 +22,7 @@ FaultCluster::~FaultCluster() {
   for (int i = 1; i <= options_.members; ++i) Kill(i);
 }
 
-std::string FaultCluster::ClientAddress(int i) const {
-  return "127.0.0.1:" + std::to_string(options_.base_port + 10 * i);
-}
+std::string FaultCluster::ClientAddress(int i) const { return options_.network->ClientAddress(i); }
 
 Status FaultCluster::Start(int i) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -31,11 +30,12 @@ Status FaultCluster::Start(int i) {
   if (member.pid > 0) return Status::FailedPrecondition("member " + std::to_string(i) + " runs");
   std::string initial_cluster;
   for (int j = 1; j <= options_.members; ++j) {
-    initial_cluster += (j == 1 ? "" : ",") + std::string("m") + std::to_string(j) +
-                       "=http://127.0.0.1:" + std::to_string(options_.base_port + 10 * j + 1);
+    initial_cluster += (j == 1 ? "" : ",") + std::string("m") + std::to_string(j) + "=http://" +
+                       options_.network->PeerAddress(j);
   }
   const std::string client = "http://" + ClientAddress(i);
-  const std::string peer = "http://127.0.0.1:" + std::to_string(options_.base_port + 10 * i + 1);
+  const std::string peer = "http://" + options_.network->PeerAddress(i);
+  const int namespace_fd = options_.network->NamespaceFd(i);
   std::vector<std::string> argv = {
       options_.kvd_binary,
       "--name=m" + std::to_string(i),
@@ -64,6 +64,7 @@ Status FaultCluster::Start(int i) {
     // Dies with the thread that started it; and if that already happened, dies now.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(126);
+    if (namespace_fd >= 0 && setns(namespace_fd, CLONE_NEWNET) != 0) _exit(125);
     dup2(log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     execv(args[0], args.data());
@@ -121,6 +122,21 @@ std::pair<uint64_t, uint64_t> FaultCluster::QueryStatus(int i) const {
   etcdserverpb::StatusResponse status;
   if (!stub->Status(&context, {}, &status).ok()) return {0, 0};
   return {status.header().member_id(), status.leader()};
+}
+
+Status FaultCluster::MoveLeader(int from, int to) const {
+  const uint64_t target = QueryStatus(to).first;
+  if (target == 0) return Status::Unavailable("member " + std::to_string(to) + " does not answer");
+  auto stub = etcdserverpb::Maintenance::NewStub(
+      grpc::CreateChannel(ClientAddress(from), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  etcdserverpb::MoveLeaderRequest request;
+  request.set_targetid(target);
+  etcdserverpb::MoveLeaderResponse response;
+  const grpc::Status status = stub->MoveLeader(&context, request, &response);
+  if (!status.ok()) return Status::Unavailable(status.error_message());
+  return Status::Ok();
 }
 
 int FaultCluster::CurrentLeader() const {

@@ -1,13 +1,13 @@
-// FaultCluster: an N-member kvd cluster as real processes on 127.0.0.1, for the fault harness
+// FaultCluster: an N-member kvd cluster as real processes, for the fault harness
 // (fault_run.cc). Unlike tests/server/kvd_cluster.h it takes the kvd binary at run time, sends
 // each member's stdout and stderr to a log file (so a chatty member never blocks on a full
 // pipe), and can pause (SIGSTOP) and resume (SIGCONT) a member as well as kill and restart it.
 //
-// Member i (1..n) listens for clients on base_port + 10*i and for peers on base_port + 10*i + 1,
-// keeps its data in data_dir/member<i> and logs to log_dir/member<i>.log (appended across
-// restarts). Children get SIGKILL when the thread that started them exits (PR_SET_PDEATHSIG),
-// so start members from the main thread only: then nothing outlives the harness, even when the
-// harness itself is killed.
+// Member i (1..n) listens where the cluster's Network says (network.h: its own network
+// namespace, or 127.0.0.1), keeps its data in data_dir/member<i> and logs to
+// log_dir/member<i>.log (appended across restarts). Children get SIGKILL when the thread that
+// started them exits (PR_SET_PDEATHSIG), so start members from the main thread only: then nothing
+// outlives the harness, even when the harness itself is killed.
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "raft/status.h"
+#include "tests/fault/harness/network.h"
 
 namespace raftkv::fault::harness {
 
@@ -29,7 +30,7 @@ struct ClusterOptions {
   std::string data_dir;  // parent of the members' data directories
   std::string log_dir;   // where member<i>.log go
   int members = 5;
-  int base_port = 50000;
+  const Network* network = nullptr;      // where members listen; must outlive the cluster
   std::vector<std::string> extra_flags;  // appended to every member's command line
 };
 
@@ -55,7 +56,7 @@ class FaultCluster {
   bool running(int i) const;
   bool paused(int i) const;
 
-  // "127.0.0.1:port" of member i's client endpoint.
+  // "host:port" of member i's client endpoint.
   std::string ClientAddress(int i) const;
 
   // The member (1..n) that every running, unpaused member reports as leader, or 0 when the
@@ -63,6 +64,8 @@ class FaultCluster {
   int WaitForLeader(std::chrono::steady_clock::time_point deadline) const;
   // The member that some running, unpaused member reports as leader right now, or 0.
   int CurrentLeader() const;
+  // Asks member `from` (the leader) to hand leadership to member `to` (Maintenance.MoveLeader).
+  [[nodiscard]] Status MoveLeader(int from, int to) const;
 
  private:
   // What the harness knows of one member process.

@@ -1,8 +1,9 @@
-# Runs fault_run with kvd's stale reads switched on under the stale-follower nemesis, and passes
-# only when the run reports the history NOT linearizable (exit code 1) and names a key whose
-# history is not linearizable. Invoked by ctest with -DFAULT_RUN=<path> -DOUT=<dir>.
+# Runs fault_run with kvd's stale reads switched on under the nemesis ${NEMESIS} (on the network
+# ${NETWORK}), and passes only when the run reports the history NOT linearizable (exit code 1)
+# and names a key whose history is not linearizable. Invoked by ctest with -DFAULT_RUN=<path>
+# -DOUT=<dir> -DNEMESIS=<kinds> -DNETWORK=<auto|namespaces|loopback>.
 execute_process(
-  COMMAND ${FAULT_RUN} --duration 15s --nemesis stale-follower --seed 1
+  COMMAND ${FAULT_RUN} --duration 15s --nemesis ${NEMESIS} --network ${NETWORK} --seed 1
           --kvd-flag=--unsafe-stale-reads-for-tests --out ${OUT}
   RESULT_VARIABLE code
   OUTPUT_VARIABLE report)

@@ -1,11 +1,12 @@
-// fault_run: the first runnable slice of the Jepsen-style fault tests (issue 6). Starts a real
-// kvd cluster on 127.0.0.1, runs the register workload (workload.h) against it while a seeded
-// nemesis kills, pauses or isolates-by-pausing members, heals everything, lets the clients run a
-// short final phase, then checks the recorded history for linearizability (tests/fault/
-// linearizability.h) and writes the history and a report.
+// fault_run: the Jepsen-style fault tests (issue 6). Starts a real kvd cluster, each member in
+// its own network namespace where the machine allows (network.h; else on 127.0.0.1 without
+// partitions), runs a workload (workload.h: register, set or bank) against it while a seeded
+// nemesis (nemesis.h) kills, pauses, partitions, slows and moves the leadership of members,
+// heals everything, lets the clients run a short final phase, then checks what the clients
+// recorded and writes the history and a report.
 //
-// Exit code: 0 linearizable, 1 not linearizable, 2 checker timeout or harness error.
-// Network partitions (network namespaces) are not implemented yet.
+// Exit code: 0 valid (linearizable, no acknowledged add lost, totals intact), 1 invalid, 2 the
+// check could not decide (checker budget) or a harness error.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,8 @@
 #include <vector>
 
 #include "tests/fault/harness/cluster.h"
+#include "tests/fault/harness/nemesis.h"
+#include "tests/fault/harness/network.h"
 #include "tests/fault/harness/workload.h"
 #include "tests/fault/history.h"
 #include "tests/fault/linearizability.h"
@@ -40,9 +43,6 @@ using std::chrono::milliseconds;
 constexpr int kExitValid = 0;
 constexpr int kExitInvalid = 1;
 constexpr int kExitError = 2;
-
-// The nemesis kinds --nemesis accepts (besides "none").
-const std::set<std::string> kNemesisKinds = {"kill", "pause", "stale-follower"};
 
 // Parses "250ms", "20s", "2m" (a bare number is seconds).
 StatusOr<milliseconds> ParseDuration(const std::string& text) {
@@ -66,6 +66,7 @@ struct Options {
   std::set<std::string> nemeses;  // empty: none
   std::string nemesis_text = "none";
   std::string workload = "register";
+  std::string network = "auto";  // auto, namespaces or loopback
   int members = 5;
   int clients = 8;
   int keys = 4;
@@ -76,99 +77,23 @@ struct Options {
   milliseconds final_phase{2'000};
 };
 
-// Sleeps until `until` or for `span`, whichever is first. The nemesis paces faults with it;
-// nothing is assumed to have happened when it returns.
-void SleepAtMost(milliseconds span, Clock::time_point until) {
-  std::this_thread::sleep_until(std::min(Clock::now() + span, until));
+// The network --network asks for: namespaces when they can be made (auto falls back to loopback
+// and says why), or loopback. Null when --network=namespaces cannot be had.
+std::unique_ptr<Network> MakeNetwork(const Options& options, int base_port) {
+  const int block = (base_port - raftkv::testing::kFirstPort) / raftkv::testing::kPortBlockSize;
+  std::string why = "--network=loopback";
+  if (options.network != "loopback") {
+    auto made = NamespaceNetwork::Create(options.members, block);
+    if (made.ok()) return std::move(*made);
+    why = "network namespaces unavailable: " + made.status().message();
+    if (options.network == "namespaces") {
+      std::fprintf(stderr, "fault_run: %s\n", why.c_str());
+      return nullptr;
+    }
+    std::fprintf(stderr, "fault_run: %s; running on loopback without partitions\n", why.c_str());
+  }
+  return std::make_unique<LoopbackNetwork>(base_port, why);
 }
-
-// The nemesis, run on the main thread (members must be started from it, see cluster.h): one
-// fault at a time, each held for a while and then healed, with gaps between them.
-class Nemesis {
- public:
-  Nemesis(const Options& options, FaultCluster* cluster, Workload* workload)
-      : cluster_(cluster), workload_(workload), rng_(options.seed) {
-    kinds_.assign(options.nemeses.begin(), options.nemeses.end());
-  }
-
-  // Injects faults until `end`; every fault is healed before it returns.
-  [[nodiscard]] Status Run(Clock::time_point end) {
-    if (kinds_.empty()) {
-      std::this_thread::sleep_until(end);
-      return Status::Ok();
-    }
-    while (Clock::now() < end) {
-      SleepAtMost(milliseconds(800 + rng_() % 1200), end);
-      if (Clock::now() >= end) break;
-      const std::string& kind = kinds_[rng_() % kinds_.size()];
-      if (kind == "kill") {
-        const int victim = PickVictim();
-        cluster_->Kill(victim);
-        ++injected_["kill"];
-        Log("kill member " + std::to_string(victim));
-        SleepAtMost(milliseconds(1000 + rng_() % 2000), end);
-        RAFTKV_RETURN_IF_ERROR(cluster_->Start(victim));
-        Log("restart member " + std::to_string(victim));
-      } else if (kind == "pause") {
-        const int victim = PickVictim();
-        cluster_->Pause(victim);
-        ++injected_["pause"];
-        Log("pause member " + std::to_string(victim));
-        SleepAtMost(milliseconds(1000 + rng_() % 2000), end);
-        cluster_->Resume(victim);
-        Log("resume member " + std::to_string(victim));
-      } else {
-        StaleFollower(end);
-      }
-    }
-    return Status::Ok();
-  }
-
-  const std::map<std::string, int>& injected() const { return injected_; }
-  const std::vector<std::string>& log() const { return log_; }
-
- private:
-  // A running member: the leader one time in three, otherwise any.
-  int PickVictim() {
-    if (rng_() % 3 == 0) {
-      const int leader = cluster_->CurrentLeader();
-      if (leader != 0) return leader;
-    }
-    return static_cast<int>(rng_() % static_cast<uint64_t>(cluster_->members())) + 1;
-  }
-
-  // Pauses a follower while the others keep writing, then resumes it while the clients bound
-  // to it do nothing but read: a member that serves reads without a ReadIndex round answers
-  // from its old state until it catches up.
-  void StaleFollower(Clock::time_point end) {
-    const int leader = cluster_->CurrentLeader();
-    if (leader == 0 || cluster_->members() < 2) return;
-    int follower = static_cast<int>(rng_() % static_cast<uint64_t>(cluster_->members())) + 1;
-    if (follower == leader) follower = follower % cluster_->members() + 1;
-    workload_->SetReadOnlyMember(follower);
-    cluster_->Pause(follower);
-    ++injected_["stale-follower"];
-    Log("stale-follower: pause member " + std::to_string(follower) + " (leader " +
-        std::to_string(leader) + ")");
-    SleepAtMost(milliseconds(1500), end);
-    cluster_->Resume(follower);
-    Log("stale-follower: resume member " + std::to_string(follower));
-    SleepAtMost(milliseconds(700), end);
-    workload_->SetReadOnlyMember(0);
-  }
-
-  void Log(const std::string& line) {
-    log_.push_back(line);
-    std::fprintf(stderr, "nemesis: %s\n", line.c_str());
-  }
-
-  FaultCluster* const cluster_;
-  Workload* const workload_;
-  std::mt19937_64 rng_;                  // seeded with --seed: the same faults in the same order
-  std::vector<std::string> kinds_;       // enabled kinds
-  std::map<std::string, int> injected_;  // kind -> faults injected
-  std::vector<std::string> log_;         // what was done, in order
-};
 
 int Run(const Options& options) {
   namespace fs = std::filesystem;
@@ -194,12 +119,27 @@ int Run(const Options& options) {
   cluster_options.data_dir = data_dir;
   cluster_options.log_dir = options.out;
   cluster_options.members = options.members;
-  cluster_options.base_port = raftkv::testing::ClaimPortBlock();
-  if (cluster_options.base_port == 0) {
+  cluster_options.extra_flags = options.kvd_flags;
+  // The port block also names the namespaces and the subnet, so concurrent runs never meet.
+  const int base_port = raftkv::testing::ClaimPortBlock();
+  if (base_port == 0) {
     std::cerr << "fault_run: no free port block (tests/support/test_ports.h)\n";
     return kExitError;
   }
-  cluster_options.extra_flags = options.kvd_flags;
+  auto network = MakeNetwork(options, base_port);
+  if (network == nullptr) return kExitError;
+  cluster_options.network = network.get();
+  std::set<std::string> nemeses = options.nemeses;
+  std::string skipped_kinds;
+  if (!network->supports_link_faults()) {
+    for (const std::string& kind : kLinkFaultKinds) {
+      if (nemeses.erase(kind) > 0) skipped_kinds += (skipped_kinds.empty() ? "" : ", ") + kind;
+    }
+    if (!skipped_kinds.empty()) {
+      std::fprintf(stderr, "fault_run: skipping %s: %s\n", skipped_kinds.c_str(),
+                   network->Describe().c_str());
+    }
+  }
 
   int exit_code = kExitError;
   std::ostringstream report;
@@ -215,7 +155,7 @@ int Run(const Options& options) {
     }
     std::unique_ptr<Workload> owned_workload = MakeWorkload(options.workload, workload_options);
     Workload& workload = *owned_workload;
-    Nemesis nemesis(options, &cluster, &workload);
+    Nemesis nemesis(nemeses, options.seed, &cluster, network.get(), &workload);
 
     Status harness = Status::Ok();
     for (int i = 1; i <= options.members && harness.ok(); ++i) harness = cluster.Start(i);
@@ -224,11 +164,12 @@ int Run(const Options& options) {
                                     options.out + "/member*.log)");
     }
     if (harness.ok()) {
-      std::fprintf(stderr, "fault_run: cluster up on ports %d.., running %lld ms\n",
-                   cluster_options.base_port, static_cast<long long>(options.duration.count()));
+      std::fprintf(stderr, "fault_run: cluster up (%s), running %lld ms\n",
+                   network->Describe().c_str(), static_cast<long long>(options.duration.count()));
       workload.Start();
       harness = nemesis.Run(Clock::now() + options.duration);
-      // Heal: resume the paused, restart the dead; then a final phase without faults.
+      // Heal: the network, the paused, the dead; then a final phase without faults.
+      if (harness.ok()) harness = network->SetLinks({});
       for (int i = 1; i <= options.members; ++i) {
         cluster.Resume(i);
         if (!cluster.running(i) && harness.ok()) harness = cluster.Start(i);
@@ -251,7 +192,9 @@ int Run(const Options& options) {
     report << "kvd flags:";
     for (const std::string& f : options.kvd_flags) report << " " << f;
     report << (options.kvd_flags.empty() ? " (none)\n" : "\n");
-    report << "partitions: not implemented yet\n";
+    report << "network: " << network->Describe() << "\n";
+    if (!skipped_kinds.empty())
+      report << "nemeses skipped (no link faults): " << skipped_kinds << "\n";
     report << "faults injected:";
     for (const auto& [kind, count] : nemesis.injected()) report << " " << kind << " " << count;
     report << (nemesis.injected().empty() ? " none\n" : "\n");
@@ -269,6 +212,7 @@ int Run(const Options& options) {
       for (const std::string& line : nemesis.log()) report << "  " << line << "\n";
     }
   }
+  network.reset();  // after the members are gone (the cluster was destroyed above)
   fs::remove_all(data_dir, ec);
   std::ofstream(options.out + "/report.txt") << report.str();
   std::cout << report.str() << "history and report in " << options.out << "\n";
@@ -285,8 +229,10 @@ int main(int argc, char** argv) {
   std::string check_timeout = "15s";
   CLI::App app{
       "fault_run: a kvd cluster under faults, concurrent clients recording a history, and a "
-      "linearizability check of it (issue 6). Network partitions (network namespaces) are not "
-      "implemented yet.\nExit code: 0 linearizable, 1 not linearizable, 2 checker timeout or "
+      "check of it (issue 6): linearizability for the register workload, no lost acknowledged "
+      "add for the set, an unchanged total for the bank. Members live in network namespaces of "
+      "their own where the machine allows it (root, iproute2, nftables), else on 127.0.0.1 "
+      "without partitions.\nExit code: 0 valid, 1 invalid, 2 undecided (checker budget) or "
       "harness error.",
       "fault_run"};
   app.add_option("--duration", duration, "How long faults are injected (e.g. 30s, 500ms, 2m).")
@@ -294,8 +240,14 @@ int main(int argc, char** argv) {
   app.add_option("--seed", options.seed, "Seed of the nemesis and the clients.")
       ->capture_default_str();
   app.add_option("--nemesis", options.nemesis_text,
-                 "none, or a comma-separated set of kill, pause, stale-follower "
-                 "(partitions: not implemented yet).")
+                 "none, or a comma-separated set of kill, pause, partition, slow, transfer, "
+                 "stale-follower (nemesis.h describes each; partition and slow need network "
+                 "namespaces).")
+      ->capture_default_str();
+  app.add_option("--network", options.network,
+                 "auto (namespaces when possible, else loopback), namespaces (fail without "
+                 "them) or loopback.")
+      ->check(CLI::IsMember({"auto", "namespaces", "loopback"}))
       ->capture_default_str();
   app.add_option("--workload", options.workload,
                  "Workload: register (reads, writes, compare-and-set; checked for "
@@ -342,8 +294,10 @@ int main(int argc, char** argv) {
   for (std::string kind; std::getline(kinds, kind, ',');) {
     if (kind == "none") continue;
     if (!raftkv::fault::harness::kNemesisKinds.count(kind)) {
-      std::fprintf(stderr, "fault_run: unknown nemesis '%s' (kill, pause, stale-follower%s)\n",
-                   kind.c_str(), kind == "partition" ? "; partitions are not implemented yet" : "");
+      std::fprintf(stderr,
+                   "fault_run: unknown nemesis '%s' (kill, pause, partition, slow, transfer, "
+                   "stale-follower)\n",
+                   kind.c_str());
       return 2;
     }
     options.nemeses.insert(kind);
