@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "proto/etcd/rpc.grpc.pb.h"
+#include "tests/fault/harness/client_support.h"
 #include "tests/fault/harness/rpc_support.h"
 #include "tests/fault/report.h"
 
@@ -36,14 +37,10 @@ RegisterWorkload::RegisterWorkload(WorkloadOptions options) : options_(std::move
 RegisterWorkload::~RegisterWorkload() { Stop(); }
 
 void RegisterWorkload::Start() {
-  for (int c = 0; c < options_.clients; ++c) threads_.emplace_back([this, c] { RunClient(c); });
+  clients_.Start(options_.clients, [this](int c) { RunClient(c); });
 }
 
-void RegisterWorkload::Stop() {
-  stop_.store(true);
-  for (std::thread& t : threads_) t.join();
-  threads_.clear();
-}
+void RegisterWorkload::Stop() { clients_.Stop(); }
 
 History RegisterWorkload::TakeHistory() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -59,7 +56,7 @@ void RegisterWorkload::RunClient(int c) {
   uint64_t next_value = 0;
   auto deadline = [this] { return std::chrono::system_clock::now() + options_.request_timeout; };
 
-  while (!stop_.load()) {
+  while (!clients_.stopping()) {
     Operation op;
     op.process = static_cast<uint64_t>(c);
     op.key = "k" + std::to_string(rng() % static_cast<uint64_t>(options_.keys));
@@ -127,9 +124,7 @@ void RegisterWorkload::RunClient(int c) {
     const bool answered = op.outcome == Outcome::kOk;
     mine.push_back(std::move(op));
     if (read_only) continue;  // read again at once: the point is to race the member's catch-up
-    // Think time; longer after an error, so a client of a dead member does not spin.
-    const uint64_t think_ms = static_cast<uint64_t>(options_.think_time.count()) + 1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % think_ms + (answered ? 0 : 100)));
+    Think(rng, options_.think_time, answered);
   }
   std::lock_guard<std::mutex> lock(mu_);
   history_.insert(history_.end(), mine.begin(), mine.end());

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "raft/status.h"
+#include "tests/fault/harness/client_support.h"
 #include "tests/fault/history.h"
 #include "tests/fault/linearizability.h"
 
@@ -97,11 +98,10 @@ class RegisterWorkload : public Workload {
   void RunClient(int c);
 
   const WorkloadOptions options_;
-  std::atomic<bool> stop_{false};
   std::atomic<int> read_only_member_{0};
-  std::vector<std::thread> threads_;
-  std::mutex mu_;    // guards history_
-  History history_;  // appended by each client when it stops
+  std::mutex mu_;          // guards history_
+  History history_;        // appended by each client when it stops
+  ClientThreads clients_;  // last: destroyed (stopped and joined) before what the clients use
 };
 
 // The workload named `name` ("register", ...; kWorkloadNames lists them), or null for an
