@@ -41,24 +41,41 @@ grpc::Status Answer(StatusOr<Response> result, Response* response) {
   return grpc::Status::OK;
 }
 
+// A Done for KvFrontend's asynchronous writes that finishes the gRPC call: the response is
+// written into the call's own response message, which lives until Finish.
+template <typename Response>
+KvFrontend::Done<Response> FinishCall(grpc::ServerUnaryReactor* reactor, Response* response) {
+  return [reactor, response](StatusOr<Response> result) {
+    reactor->Finish(Answer(std::move(result), response));
+  };
+}
+
 }  // namespace
 
 grpc::Status KvService::Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
                               etcdserverpb::RangeResponse* response) {
   return Answer(kv_->Range(*request), response);
 }
-grpc::Status KvService::Put(grpc::ServerContext*, const etcdserverpb::PutRequest* request,
-                            etcdserverpb::PutResponse* response) {
-  return Answer(kv_->Put(*request), response);
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* context,
+                                         const etcdserverpb::PutRequest* request,
+                                         etcdserverpb::PutResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  kv_->PutAsync(*request, FinishCall(reactor, response));
+  return reactor;
 }
-grpc::Status KvService::DeleteRange(grpc::ServerContext*,
-                                    const etcdserverpb::DeleteRangeRequest* request,
-                                    etcdserverpb::DeleteRangeResponse* response) {
-  return Answer(kv_->DeleteRange(*request), response);
+grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* context,
+                                                 const etcdserverpb::DeleteRangeRequest* request,
+                                                 etcdserverpb::DeleteRangeResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  kv_->DeleteRangeAsync(*request, FinishCall(reactor, response));
+  return reactor;
 }
-grpc::Status KvService::Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest* request,
-                            etcdserverpb::TxnResponse* response) {
-  return Answer(kv_->Txn(*request), response);
+grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* context,
+                                         const etcdserverpb::TxnRequest* request,
+                                         etcdserverpb::TxnResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  kv_->TxnAsync(*request, FinishCall(reactor, response));
+  return reactor;
 }
 grpc::Status KvService::Compact(grpc::ServerContext*,
                                 const etcdserverpb::CompactionRequest* request,

@@ -18,17 +18,27 @@ namespace raftkv::server {
 // The gRPC status etcd returns for `status` (same code, same message).
 grpc::Status ToGrpcStatus(const Status& status);
 
-class KvService final : public etcdserverpb::KV::Service {
+// The KV service. Writes (Put, DeleteRange, Txn) use gRPC's callback API: the handler proposes
+// and returns, and the apply thread finishes the call when the entry is applied, so no thread
+// waits per write in flight. Range and Compact are synchronous handlers (a Range waits for its
+// ReadIndex round on a gRPC thread).
+class KvService final
+    : public etcdserverpb::KV::WithCallbackMethod_Put<
+          etcdserverpb::KV::WithCallbackMethod_DeleteRange<
+              etcdserverpb::KV::WithCallbackMethod_Txn<etcdserverpb::KV::Service>>> {
  public:
   explicit KvService(KvFrontend* kv) : kv_(kv) {}
   grpc::Status Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
                      etcdserverpb::RangeResponse* response) override;
-  grpc::Status Put(grpc::ServerContext*, const etcdserverpb::PutRequest* request,
-                   etcdserverpb::PutResponse* response) override;
-  grpc::Status DeleteRange(grpc::ServerContext*, const etcdserverpb::DeleteRangeRequest* request,
-                           etcdserverpb::DeleteRangeResponse* response) override;
-  grpc::Status Txn(grpc::ServerContext*, const etcdserverpb::TxnRequest* request,
-                   etcdserverpb::TxnResponse* response) override;
+  grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* context,
+                                const etcdserverpb::PutRequest* request,
+                                etcdserverpb::PutResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext* context,
+                                        const etcdserverpb::DeleteRangeRequest* request,
+                                        etcdserverpb::DeleteRangeResponse* response) override;
+  grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* context,
+                                const etcdserverpb::TxnRequest* request,
+                                etcdserverpb::TxnResponse* response) override;
   grpc::Status Compact(grpc::ServerContext*, const etcdserverpb::CompactionRequest* request,
                        etcdserverpb::CompactionResponse* response) override;
 

@@ -80,44 +80,94 @@ Status KvFrontend::PublishMember(const cmdpb::MemberAttributes& attributes) {
   return ProposeAndWait(std::move(command)).status();
 }
 
-StatusOr<etcdserverpb::PutResponse> KvFrontend::Put(const etcdserverpb::PutRequest& request) {
-  RAFTKV_RETURN_IF_ERROR(
-      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes));
-  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidatePut(request));
+void KvFrontend::ProposeAsync(cmdpb::Command command, Done<cmdpb::CommandResult> done) {
+  const uint64_t id = apply_waiters_->Register(
+      [done = std::move(done)](ApplyOutcome outcome) {
+        if (!outcome.status.ok()) return done(outcome.status);
+        done(std::move(outcome.result));
+      },
+      std::chrono::steady_clock::now() + limits_.request_timeout);
+  command.set_request_id(id);
+  command.set_origin_member(member_id_);
+  node_->Propose(id, command.SerializeAsString());
+}
+
+void KvFrontend::ExpireWaiters() {
+  ApplyOutcome expired;
+  expired.status = TimedOut();
+  apply_waiters_->ExpireUntil(std::chrono::steady_clock::now(), expired);
+}
+
+template <typename Response>
+StatusOr<Response> KvFrontend::WaitFor(const std::function<void(Done<Response>)>& start) {
+  auto promise = std::make_shared<std::promise<StatusOr<Response>>>();
+  auto future = promise->get_future();
+  start([promise](StatusOr<Response> result) { promise->set_value(std::move(result)); });
+  while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    ExpireWaiters();
+  }
+  return future.get();
+}
+
+template <typename Request, typename Response>
+void KvFrontend::ProposeWrite(Status valid, const Request& request,
+                              Request* (cmdpb::Command::*op)(),
+                              Response* (cmdpb::CommandResult::*result_op)(), Done<Response> done) {
+  if (!valid.ok()) return done(std::move(valid));
   cmdpb::Command command;
-  *command.mutable_put() = request;
-  auto result = ProposeAndWait(std::move(command));
-  if (!result.ok()) return result.status();
-  etcdserverpb::PutResponse response = std::move(*result->mutable_put());
-  FillHeader(response.mutable_header());
-  return response;
+  *(command.*op)() = request;
+  ProposeAsync(std::move(command),
+               [this, result_op, done = std::move(done)](StatusOr<cmdpb::CommandResult> result) {
+                 if (!result.ok()) return done(result.status());
+                 Response response = std::move(*((*result).*result_op)());
+                 FillHeader(response.mutable_header());
+                 done(std::move(response));
+               });
+}
+
+void KvFrontend::PutAsync(const etcdserverpb::PutRequest& request,
+                          Done<etcdserverpb::PutResponse> done) {
+  Status valid =
+      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes);
+  if (valid.ok()) valid = storage::mvcc::ValidatePut(request);
+  ProposeWrite(std::move(valid), request, &cmdpb::Command::mutable_put,
+               &cmdpb::CommandResult::mutable_put, std::move(done));
+}
+
+void KvFrontend::DeleteRangeAsync(const etcdserverpb::DeleteRangeRequest& request,
+                                  Done<etcdserverpb::DeleteRangeResponse> done) {
+  Status valid =
+      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes);
+  if (valid.ok()) valid = storage::mvcc::ValidateDeleteRange(request);
+  ProposeWrite(std::move(valid), request, &cmdpb::Command::mutable_delete_range,
+               &cmdpb::CommandResult::mutable_delete_range, std::move(done));
+}
+
+void KvFrontend::TxnAsync(const etcdserverpb::TxnRequest& request,
+                          Done<etcdserverpb::TxnResponse> done) {
+  Status valid =
+      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes);
+  if (valid.ok()) valid = storage::mvcc::ValidateTxn(request, limits_.max_txn_ops);
+  ProposeWrite(std::move(valid), request, &cmdpb::Command::mutable_txn,
+               &cmdpb::CommandResult::mutable_txn, std::move(done));
+}
+
+StatusOr<etcdserverpb::PutResponse> KvFrontend::Put(const etcdserverpb::PutRequest& request) {
+  return WaitFor<etcdserverpb::PutResponse>(
+      [&](Done<etcdserverpb::PutResponse> done) { PutAsync(request, std::move(done)); });
 }
 
 StatusOr<etcdserverpb::DeleteRangeResponse> KvFrontend::DeleteRange(
     const etcdserverpb::DeleteRangeRequest& request) {
-  RAFTKV_RETURN_IF_ERROR(
-      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes));
-  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateDeleteRange(request));
-  cmdpb::Command command;
-  *command.mutable_delete_range() = request;
-  auto result = ProposeAndWait(std::move(command));
-  if (!result.ok()) return result.status();
-  etcdserverpb::DeleteRangeResponse response = std::move(*result->mutable_delete_range());
-  FillHeader(response.mutable_header());
-  return response;
+  return WaitFor<etcdserverpb::DeleteRangeResponse>(
+      [&](Done<etcdserverpb::DeleteRangeResponse> done) {
+        DeleteRangeAsync(request, std::move(done));
+      });
 }
 
 StatusOr<etcdserverpb::TxnResponse> KvFrontend::Txn(const etcdserverpb::TxnRequest& request) {
-  RAFTKV_RETURN_IF_ERROR(
-      storage::mvcc::ValidateRequestSize(request.ByteSizeLong(), limits_.max_request_bytes));
-  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateTxn(request, limits_.max_txn_ops));
-  cmdpb::Command command;
-  *command.mutable_txn() = request;
-  auto result = ProposeAndWait(std::move(command));
-  if (!result.ok()) return result.status();
-  etcdserverpb::TxnResponse response = std::move(*result->mutable_txn());
-  FillHeader(response.mutable_header());
-  return response;
+  return WaitFor<etcdserverpb::TxnResponse>(
+      [&](Done<etcdserverpb::TxnResponse> done) { TxnAsync(request, std::move(done)); });
 }
 
 StatusOr<etcdserverpb::CompactionResponse> KvFrontend::Compact(

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 #include "proto/command.pb.h"
 #include "proto/etcd/rpc.pb.h"
@@ -44,6 +45,20 @@ class KvFrontend {
   StatusOr<etcdserverpb::CompactionResponse> Compact(
       const etcdserverpb::CompactionRequest& request);
 
+  // The asynchronous writes: validate, propose, and return at once; `done` runs exactly once,
+  // on the apply thread when the write is applied, on the calling thread when the request is
+  // invalid, or on the thread that calls ExpireWaiters when the request timeout passes first
+  // ("etcdserver: request timed out"). `done` must not block.
+  template <typename Response>
+  using Done = std::function<void(StatusOr<Response>)>;
+  void PutAsync(const etcdserverpb::PutRequest& request, Done<etcdserverpb::PutResponse> done);
+  void DeleteRangeAsync(const etcdserverpb::DeleteRangeRequest& request,
+                        Done<etcdserverpb::DeleteRangeResponse> done);
+  void TxnAsync(const etcdserverpb::TxnRequest& request, Done<etcdserverpb::TxnResponse> done);
+  // Answers the asynchronous writes whose request timeout has passed. kvd's member calls it
+  // from a timer thread a few times a second.
+  void ExpireWaiters();
+
   // Waits (until `deadline`) for a ReadIndex round and for this member to apply its index:
   // after it, local reads observe every write completed before the call. Unavailable with
   // etcd's messages when there is no leader or time runs out.
@@ -58,6 +73,19 @@ class KvFrontend {
  private:
   // Proposes `command` (its op set) and waits for its outcome.
   StatusOr<cmdpb::CommandResult> ProposeAndWait(cmdpb::Command command);
+  // Proposes `command` and returns; `done` gets the outcome (see PutAsync).
+  void ProposeAsync(cmdpb::Command command, Done<cmdpb::CommandResult> done);
+  // One asynchronous write: answers `done` with `valid` if it is an error; else copies `request`
+  // into the command's op (`op`: &cmdpb::Command::mutable_put, ...), proposes it, and hands
+  // `done` the result's op (`result_op`) with the response header filled.
+  template <typename Request, typename Response>
+  void ProposeWrite(Status valid, const Request& request, Request* (cmdpb::Command::*op)(),
+                    Response* (cmdpb::CommandResult::*result_op)(), Done<Response> done);
+  // Runs an asynchronous call (`start` gets its Done) and waits for its answer, expiring
+  // waiters itself while it waits, so it returns by the request timeout even where no timer
+  // calls ExpireWaiters (tests that build a frontend without a member).
+  template <typename Response>
+  StatusOr<Response> WaitFor(const std::function<void(Done<Response>)>& start);
 
   const uint64_t cluster_id_;
   const uint64_t member_id_;

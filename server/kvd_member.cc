@@ -178,6 +178,7 @@ Status KvdMember::Open() {
   cluster_service_ = std::make_unique<ClusterService>(kv_.get(), hooks);
 
   // Threads first, then the servers that feed them.
+  expirer_ = std::thread([this] { ExpiryLoop(); });
   applier_->Start();
   RAFTKV_RETURN_IF_ERROR(node_->Start());
 
@@ -212,6 +213,14 @@ Status KvdMember::Open() {
   }
   publisher_ = std::thread([this] { PublishLoop(); });
   return Status::Ok();
+}
+
+void KvdMember::ExpiryLoop() {
+  while (!stop_expirer_.load()) {
+    // Polling with a fixed period: a timed-out write is answered at most 100 ms late.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    kv_->ExpireWaiters();
+  }
 }
 
 void KvdMember::PublishLoop() {
@@ -265,6 +274,8 @@ void KvdMember::Shutdown() {
         ApplyOutcome{Status::Unavailable("etcdserver: server stopped"), {}, 0});
   }
   if (publisher_.joinable()) publisher_.join();
+  stop_expirer_.store(true);
+  if (expirer_.joinable()) expirer_.join();
   if (db_) {
     rocksdb::Status flushed = db_->db()->FlushWAL(/*sync=*/true);
     if (!flushed.ok()) spdlog::warn("final WAL sync failed: {}", flushed.ToString());

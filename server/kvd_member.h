@@ -59,6 +59,9 @@ class KvdMember {
   // Publishes this member's name and client URLs through raft (retrying until it is applied or
   // the member stops), as etcd does once a member runs.
   void PublishLoop();
+  // Answers the asynchronous writes whose request timeout passed (KvFrontend::ExpireWaiters),
+  // ten times a second, until Shutdown has no client request left to answer.
+  void ExpiryLoop();
 
   const ServerConfig config_;
   std::unique_ptr<storage::Database> db_;
@@ -81,7 +84,9 @@ class KvdMember {
   std::atomic<bool> shut_down_{false};
   std::thread publisher_;
   std::mutex publish_mu_;
-  std::condition_variable publish_cv_;  // wakes the publisher when shutting down
+  std::condition_variable publish_cv_;     // wakes the publisher when shutting down
+  std::thread expirer_;                    // runs ExpiryLoop
+  std::atomic<bool> stop_expirer_{false};  // set once the client server is down
 };
 
 }  // namespace raftkv::server

@@ -36,6 +36,24 @@ TEST_F(KvFrontendTest, EmptyKeyIsRefusedWithEtcdsMessageBeforeProposing) {
   EXPECT_EQ(cluster_.member(leader_).store->revision(), 1);
 }
 
+TEST_F(KvFrontendTest, InvalidAsyncWriteIsAnsweredBeforeTheCallReturnsAndNeverProposed) {
+  bool answered = false;
+  Status got = Status::Ok();
+  etcdserverpb::TxnRequest txn;
+  for (int i = 0; i < 2; ++i) {
+    etcdserverpb::PutRequest* put = txn.add_success()->mutable_request_put();
+    put->set_key("same");
+    put->set_value("v");
+  }
+  kv(leader_).TxnAsync(txn, [&](StatusOr<etcdserverpb::TxnResponse> result) {
+    answered = true;
+    got = result.status();
+  });
+  EXPECT_TRUE(answered);
+  EXPECT_EQ(got.message(), "etcdserver: duplicate key given in txn request");
+  EXPECT_EQ(cluster_.member(leader_).store->revision(), 1);
+}
+
 TEST_F(KvFrontendTest, RequestLargerThanTheLimitIsRefusedWithEtcdsMessage) {
   etcdserverpb::PutRequest put;
   put.set_key("big");
