@@ -52,9 +52,18 @@ KvFrontend::Done<Response> FinishCall(grpc::ServerUnaryReactor* reactor, Respons
 
 }  // namespace
 
-grpc::Status KvService::Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
-                              etcdserverpb::RangeResponse* response) {
-  return Answer(kv_->Range(*request), response);
+grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context,
+                                           const etcdserverpb::RangeRequest* request,
+                                           etcdserverpb::RangeResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!kv_->RangeWaits(*request)) {
+    reactor->Finish(Answer(kv_->Range(*request), response));
+  } else {
+    blocking_.Post([this, reactor, request, response] {
+      reactor->Finish(Answer(kv_->Range(*request), response));
+    });
+  }
+  return reactor;
 }
 grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* context,
                                          const etcdserverpb::PutRequest* request,
@@ -77,10 +86,14 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* context,
   kv_->TxnAsync(*request, FinishCall(reactor, response));
   return reactor;
 }
-grpc::Status KvService::Compact(grpc::ServerContext*,
-                                const etcdserverpb::CompactionRequest* request,
-                                etcdserverpb::CompactionResponse* response) {
-  return Answer(kv_->Compact(*request), response);
+grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* context,
+                                             const etcdserverpb::CompactionRequest* request,
+                                             etcdserverpb::CompactionResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  blocking_.Post([this, reactor, request, response] {
+    reactor->Finish(Answer(kv_->Compact(*request), response));
+  });
+  return reactor;
 }
 
 grpc::Status MaintenanceService::Alarm(grpc::ServerContext*, const etcdserverpb::AlarmRequest*,

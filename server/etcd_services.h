@@ -11,6 +11,7 @@
 
 #include "proto/etcd/rpc.grpc.pb.h"
 #include "raft/status.h"
+#include "server/blocking_pool.h"
 #include "server/kv_frontend.h"
 
 namespace raftkv::server {
@@ -18,18 +19,16 @@ namespace raftkv::server {
 // The gRPC status etcd returns for `status` (same code, same message).
 grpc::Status ToGrpcStatus(const Status& status);
 
-// The KV service. Writes (Put, DeleteRange, Txn) use gRPC's callback API: the handler proposes
-// and returns, and the apply thread finishes the call when the entry is applied, so no thread
-// waits per write in flight. Range and Compact are synchronous handlers (a Range waits for its
-// ReadIndex round on a gRPC thread).
-class KvService final
-    : public etcdserverpb::KV::WithCallbackMethod_Put<
-          etcdserverpb::KV::WithCallbackMethod_DeleteRange<
-              etcdserverpb::KV::WithCallbackMethod_Txn<etcdserverpb::KV::Service>>> {
+// The KV service, on gRPC's callback API. Writes (Put, DeleteRange, Txn) propose and return; the
+// apply thread finishes the call when the entry is applied, so no thread waits per write in
+// flight. A serializable Range is answered on the callback thread at once; a linearizable one,
+// and Compact, wait on a thread of the service's BlockingPool, never on gRPC's threads.
+class KvService final : public etcdserverpb::KV::CallbackService {
  public:
-  explicit KvService(KvFrontend* kv) : kv_(kv) {}
-  grpc::Status Range(grpc::ServerContext*, const etcdserverpb::RangeRequest* request,
-                     etcdserverpb::RangeResponse* response) override;
+  explicit KvService(KvFrontend* kv) : kv_(kv), blocking_(kBlockingThreads) {}
+  grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* context,
+                                  const etcdserverpb::RangeRequest* request,
+                                  etcdserverpb::RangeResponse* response) override;
   grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* context,
                                 const etcdserverpb::PutRequest* request,
                                 etcdserverpb::PutResponse* response) override;
@@ -39,11 +38,17 @@ class KvService final
   grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* context,
                                 const etcdserverpb::TxnRequest* request,
                                 etcdserverpb::TxnResponse* response) override;
-  grpc::Status Compact(grpc::ServerContext*, const etcdserverpb::CompactionRequest* request,
-                       etcdserverpb::CompactionResponse* response) override;
+  grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext* context,
+                                    const etcdserverpb::CompactionRequest* request,
+                                    etcdserverpb::CompactionResponse* response) override;
 
  private:
-  KvFrontend* const kv_;  // not owned
+  // Threads for the calls that block (linearizable reads, compactions): as many waits at once,
+  // the rest queue. ReadIndex rounds are shared by the reads waiting at the same time.
+  static constexpr int kBlockingThreads = 64;
+
+  KvFrontend* const kv_;   // not owned
+  BlockingPool blocking_;  // destroyed (drained, joined) after the server stops calling in
 };
 
 // What Maintenance.Status and Cluster.MemberList report, gathered by the member.

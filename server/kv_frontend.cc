@@ -46,9 +46,13 @@ Status KvFrontend::WaitLinearizable(std::chrono::steady_clock::time_point deadli
   return Status::Ok();
 }
 
+bool KvFrontend::RangeWaits(const etcdserverpb::RangeRequest& request) const {
+  return !request.serializable() && !limits_.unsafe_stale_reads;
+}
+
 StatusOr<etcdserverpb::RangeResponse> KvFrontend::Range(const etcdserverpb::RangeRequest& request) {
   RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateRange(request));
-  if (!request.serializable() && !limits_.unsafe_stale_reads) {
+  if (RangeWaits(request)) {
     RAFTKV_RETURN_IF_ERROR(
         WaitLinearizable(std::chrono::steady_clock::now() + limits_.request_timeout));
   }

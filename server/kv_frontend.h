@@ -38,6 +38,9 @@ class KvFrontend {
              ReadIndexWaiters* read_waiters);
 
   StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request);
+  // Whether Range(request) waits for a ReadIndex round (a linearizable read, unless stale reads
+  // are switched on for tests); otherwise it answers from local state at once.
+  bool RangeWaits(const etcdserverpb::RangeRequest& request) const;
   StatusOr<etcdserverpb::PutResponse> Put(const etcdserverpb::PutRequest& request);
   StatusOr<etcdserverpb::DeleteRangeResponse> DeleteRange(
       const etcdserverpb::DeleteRangeRequest& request);

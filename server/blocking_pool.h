@@ -1,0 +1,63 @@
+// BlockingPool: a fixed set of threads running queued tasks that may block, such as a
+// linearizable read waiting for its ReadIndex round, so that such waits never occupy gRPC's
+// callback threads. Tasks run in the order they were posted (across threads, concurrently).
+// The destructor runs every task still queued, then joins the threads.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace raftkv::server {
+
+class BlockingPool {
+ public:
+  explicit BlockingPool(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Main(); });
+  }
+  ~BlockingPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  BlockingPool(const BlockingPool&) = delete;
+  BlockingPool& operator=(const BlockingPool&) = delete;
+
+  // Queues `task`; a free thread runs it.
+  void Post(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Main() {
+    while (true) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;  // stopping, and nothing left to run
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;               // signals a posted task or stopping
+  std::deque<std::function<void()>> tasks_;  // guarded by mu_
+  bool stopping_ = false;                    // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace raftkv::server
