@@ -50,6 +50,17 @@ KvFrontend::Done<Response> FinishCall(grpc::ServerUnaryReactor* reactor, Respons
   };
 }
 
+// etcd's answer to a request that ran out of time.
+grpc::Status TimedOut() {
+  return ToGrpcStatus(Status::Unavailable("etcdserver: request timed out"));
+}
+
+// Whether a call queued for the blocking pool should not run any more: its client went away or
+// its request timeout passed while it waited for a thread.
+bool GivenUp(grpc::CallbackServerContext* context, std::chrono::steady_clock::time_point deadline) {
+  return context->IsCancelled() || std::chrono::steady_clock::now() >= deadline;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context,
@@ -58,11 +69,14 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context,
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!kv_->RangeWaits(*request)) {
     reactor->Finish(Answer(kv_->Range(*request), response));
-  } else {
-    blocking_.Post([this, reactor, request, response] {
-      reactor->Finish(Answer(kv_->Range(*request), response));
-    });
+    return reactor;
   }
+  // The request timeout runs from arrival, time in the pool's queue included.
+  const auto deadline = kv_->RequestDeadline();
+  blocking_.Post([this, context, reactor, request, response, deadline] {
+    if (GivenUp(context, deadline)) return reactor->Finish(TimedOut());
+    reactor->Finish(Answer(kv_->Range(*request, deadline), response));
+  });
   return reactor;
 }
 grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* context,
@@ -90,7 +104,9 @@ grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* contex
                                              const etcdserverpb::CompactionRequest* request,
                                              etcdserverpb::CompactionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  blocking_.Post([this, reactor, request, response] {
+  const auto deadline = kv_->RequestDeadline();
+  blocking_.Post([this, context, reactor, request, response, deadline] {
+    if (GivenUp(context, deadline)) return reactor->Finish(TimedOut());
     reactor->Finish(Answer(kv_->Compact(*request), response));
   });
   return reactor;

@@ -44,7 +44,9 @@ class KvService final : public etcdserverpb::KV::CallbackService {
 
  private:
   // Threads for the calls that block (linearizable reads, compactions): as many waits at once,
-  // the rest queue. ReadIndex rounds are shared by the reads waiting at the same time.
+  // the rest queue. A queued call whose client went away or whose request timeout passed in
+  // the queue is answered "request timed out" without running, so the queue drains within one
+  // request timeout of the last arrival (which bounds a shutdown's wait for calls in flight).
   static constexpr int kBlockingThreads = 64;
 
   KvFrontend* const kv_;   // not owned

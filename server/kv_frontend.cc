@@ -51,11 +51,13 @@ bool KvFrontend::RangeWaits(const etcdserverpb::RangeRequest& request) const {
 }
 
 StatusOr<etcdserverpb::RangeResponse> KvFrontend::Range(const etcdserverpb::RangeRequest& request) {
+  return Range(request, RequestDeadline());
+}
+
+StatusOr<etcdserverpb::RangeResponse> KvFrontend::Range(
+    const etcdserverpb::RangeRequest& request, std::chrono::steady_clock::time_point deadline) {
   RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateRange(request));
-  if (RangeWaits(request)) {
-    RAFTKV_RETURN_IF_ERROR(
-        WaitLinearizable(std::chrono::steady_clock::now() + limits_.request_timeout));
-  }
+  if (RangeWaits(request)) RAFTKV_RETURN_IF_ERROR(WaitLinearizable(deadline));
   auto response = store_->Range(request);
   if (response.ok()) FillHeader(response->mutable_header());
   return response;

@@ -38,6 +38,14 @@ class KvFrontend {
              ReadIndexWaiters* read_waiters);
 
   StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request);
+  // The same, with the deadline of a request that arrived earlier (RequestDeadline() then): a
+  // linearizable read that cannot finish by it answers "etcdserver: request timed out".
+  StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request,
+                                              std::chrono::steady_clock::time_point deadline);
+  // The deadline of a request that arrives now (the request timeout from now).
+  std::chrono::steady_clock::time_point RequestDeadline() const {
+    return std::chrono::steady_clock::now() + limits_.request_timeout;
+  }
   // Whether Range(request) waits for a ReadIndex round (a linearizable read, unless stale reads
   // are switched on for tests); otherwise it answers from local state at once.
   bool RangeWaits(const etcdserverpb::RangeRequest& request) const;
