@@ -27,7 +27,7 @@ KvFrontend::KvFrontend(uint64_t cluster_id, uint64_t member_id, KvLimits limits,
 void KvFrontend::FillHeader(etcdserverpb::ResponseHeader* header) const {
   header->set_cluster_id(cluster_id_);
   header->set_member_id(member_id_);
-  header->set_raft_term(node_->state().term);
+  header->set_raft_term(node_->term());
 }
 
 Status KvFrontend::WaitLinearizable(std::chrono::steady_clock::time_point deadline) {

@@ -96,6 +96,11 @@ NodeState RaftNode::state() const {
   return state_;
 }
 
+uint64_t RaftNode::term() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return state_.term;
+}
+
 void RaftNode::PublishState() {
   NodeState s;
   s.term = core_->term();

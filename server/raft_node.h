@@ -96,6 +96,8 @@ class RaftNode {
   void TransferLeadership(uint64_t transferee);
 
   NodeState state() const;
+  // The current term alone (response headers), without copying the rest of the state.
+  uint64_t term() const;
   uint64_t id() const { return options_.id; }
 
  private:

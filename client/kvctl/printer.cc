@@ -82,6 +82,20 @@ struct TableOpPrinter {
   }
 };
 
+// A listing's output in the chosen format, from its three renderings.
+std::string ChooseFormat(const PrintOptions& options, std::string json, const Table& table,
+                         std::string simple) {
+  switch (options.format) {
+    case OutputFormat::kJson:
+      return json;
+    case OutputFormat::kTable:
+      return table.Render();
+    case OutputFormat::kSimple:
+      break;
+  }
+  return simple;
+}
+
 // A key-value command's output: protobuf's JSON of its response, or the table or simple text
 // that `table` and `simple` make of it.
 template <typename Result, typename TableFn, typename SimpleFn>
@@ -213,15 +227,7 @@ std::string PrintEndpointStatus(const std::vector<EndpointStatusRow>& rows,
     if (json.size() > 1) json += ",";
     json += "{\"Endpoint\":" + JsonString(row.endpoint) + ",\"Status\":" + Json(ToProto(s)) + "}";
   }
-  switch (options.format) {
-    case OutputFormat::kJson:
-      return json + "]\n";
-    case OutputFormat::kTable:
-      return table.Render();
-    case OutputFormat::kSimple:
-      break;
-  }
-  return simple;
+  return ChooseFormat(options, json + "]\n", table, simple);
 }
 
 std::string PrintEndpointHealth(const std::vector<EndpointHealthRow>& rows,
@@ -246,15 +252,7 @@ std::string PrintEndpointHealth(const std::vector<EndpointHealthRow>& rows,
     if (!healthy) json += ",\"error\":" + JsonString(row.health.message());
     json += "}";
   }
-  switch (options.format) {
-    case OutputFormat::kJson:
-      return json + "]\n";
-    case OutputFormat::kTable:
-      return table.Render();
-    case OutputFormat::kSimple:
-      break;
-  }
-  return simple;
+  return ChooseFormat(options, json + "]\n", table, simple);
 }
 
 }  // namespace raftkv::kvctl
