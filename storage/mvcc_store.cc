@@ -6,6 +6,8 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
+#include <limits>
+
 #include "storage/codec.h"
 #include "storage/mvcc_generation.h"
 #include "storage/mvcc_write_batch.h"
@@ -80,6 +82,7 @@ StatusOr<std::unique_ptr<MvccStore>> MvccStore::Open(Database* db, MvccOptions o
   std::optional<CompactionPass> pass;
   RAFTKV_RETURN_IF_ERROR(store->LoadFromDisk(&state, &pass));
   RAFTKV_RETURN_IF_ERROR(store->RemoveOtherGenerations(state.generation));
+  RAFTKV_RETURN_IF_ERROR(store->RebuildLatestIndex(state.generation));
   store->state_ = state;
   store->pass_ = std::move(pass);
   if (store->options_.background_compaction) {
@@ -149,6 +152,30 @@ Status MvccStore::RemoveOtherGenerations(uint64_t generation) {
   rocksdb::WriteBatch batch;
   RAFTKV_RETURN_IF_ERROR(DeleteGenerationsExcept(*db_, generation, &batch));
   return db_->Write(&batch, /*sync=*/true);
+}
+
+Status MvccStore::RebuildLatestIndex(uint64_t generation) {
+  latest_.Clear();
+  ScopedSnapshot snapshot(db_->db());
+  SnapshotSource source(db_, snapshot.get());
+  const mvcc::KeyRange everything = mvcc::MakeKeyRange(generation, "", std::string(1, '\0'));
+  Status error;
+  Status scanned = mvcc::VisitLive(
+      source, everything, std::numeric_limits<int64_t>::max(), [&](const mvcc::LiveVersion& live) {
+        std::string key;
+        if (!mvcc::DecodeUserKey(live.key_prefix, &key)) {
+          error = Status::Corruption("mvcc: a damaged key in the key space (" +
+                                     std::to_string(live.key_prefix.size()) + "-byte prefix)");
+          return false;
+        }
+        latest_.Add(std::move(key),
+                    mvcc::LatestVersion{true, live.record.create_revision, live.mod_revision,
+                                        live.record.version, live.record.lease});
+        return true;
+      });
+  if (scanned.ok()) scanned = error;
+  if (!scanned.ok()) latest_.Clear();
+  return scanned;
 }
 
 MvccStore::State MvccStore::LoadState() const {
@@ -251,10 +278,10 @@ Status MvccStore::Reload() {
   std::lock_guard<std::mutex> compact_lock(compact_mu_);
   State state;
   std::optional<CompactionPass> pass;
-  // The key space is about to be another one: what the cache knew is void.
-  latest_.Clear();
   RAFTKV_RETURN_IF_ERROR(LoadFromDisk(&state, &pass));
   RAFTKV_RETURN_IF_ERROR(RemoveOtherGenerations(state.generation));
+  // The key space is another one now: index it anew.
+  RAFTKV_RETURN_IF_ERROR(RebuildLatestIndex(state.generation));
   {
     std::lock_guard<std::mutex> lock(state_mu_);
     state_ = state;

@@ -36,7 +36,7 @@
 #include "proto/etcd/rpc.pb.h"
 #include "raft/status.h"
 #include "storage/database.h"
-#include "storage/mvcc_latest_cache.h"
+#include "storage/mvcc_latest_index.h"
 #include "storage/mvcc_range.h"
 
 namespace raftkv::storage {
@@ -137,6 +137,8 @@ class MvccStore {
   // Deletes every key of both MVCC families outside `generation`.
   Status RemoveOtherGenerations(uint64_t generation);
   State LoadState() const;
+  // Rebuilds latest_ from the key space of `generation` (one scan of its newest versions).
+  Status RebuildLatestIndex(uint64_t generation);
   void WakeCompactor();
 
   // Physical compaction (mvcc_compaction.cc).
@@ -155,9 +157,9 @@ class MvccStore {
 
   // Set while an MvccWriteBatch exists; only the apply thread touches it.
   bool batch_open_ = false;
-  // The newest versions of recently written keys (see mvcc_latest_cache.h); only the apply
-  // thread touches it: batches read it, Commit fills it, Reload clears it.
-  mvcc::LatestCache latest_;
+  // Every live key with its newest version (see mvcc_latest_index.h); only the apply thread
+  // touches it after Open: batches read it, Commit merges into it, Reload rebuilds it.
+  mvcc::LatestIndex latest_;
 
   // Serialises physical compaction steps with Reload() and shutdown.
   std::mutex compact_mu_;

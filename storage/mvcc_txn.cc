@@ -65,6 +65,21 @@ const google::protobuf::RepeatedPtrField<RequestOp>& Branch(const TxnRequest& re
 }  // namespace
 
 Status MvccWriteBatch::EvaluateCompare(const Compare& compare, bool* holds) {
+  if (compare.range_end().empty() && compare.target() != Compare::VALUE) {
+    // One key, no value needed: the LatestIndex answers without a seek. A missing key compares
+    // as a key whose version, revisions and lease are 0, as below.
+    mvcc::LatestVersion latest;
+    RAFTKV_RETURN_IF_ERROR(GetLatest(compare.key(), &latest));
+    mvccpb::KeyValue kv;
+    if (latest.live) {
+      kv.set_create_revision(latest.create_revision);
+      kv.set_mod_revision(latest.mod_revision);
+      kv.set_version(latest.version);
+      kv.set_lease(latest.lease);
+    }
+    *holds = CompareKv(compare, kv);
+    return Status::Ok();
+  }
   std::vector<mvccpb::KeyValue> kvs;
   int64_t count = 0;
   RAFTKV_RETURN_IF_ERROR(mvcc::CollectLive(

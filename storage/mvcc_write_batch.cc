@@ -102,18 +102,7 @@ Status MvccWriteBatch::GetLatest(std::string_view key, mvcc::LatestVersion* late
     *latest = it->second;
     return Status::Ok();
   }
-  if (const mvcc::LatestVersion* cached = store_->latest_.Find(owned)) {
-    *latest = *cached;
-    return Status::Ok();
-  }
-  std::optional<mvccpb::KeyValue> kv;
-  RAFTKV_RETURN_IF_ERROR(GetLive(key, &kv));
-  *latest = mvcc::LatestVersion{};
-  if (kv.has_value()) {
-    *latest = mvcc::LatestVersion{true, kv->create_revision(), kv->mod_revision(), kv->version(),
-                                  kv->lease()};
-  }
-  request_latest_[owned] = *latest;
+  *latest = store_->latest_.Find(owned);
   return Status::Ok();
 }
 
@@ -133,7 +122,7 @@ Status MvccWriteBatch::WriteVersion(std::string_view key, const mvcc::VersionRec
 
 Status MvccWriteBatch::ApplyPut(const PutRequest& request, PutResponse* response) {
   // The previous value is read only when the request needs it; otherwise the key's create
-  // revision, version and lease usually come from the LatestCache, without a seek.
+  // revision, version and lease come from the LatestIndex, without a seek.
   std::optional<mvccpb::KeyValue> previous;
   mvcc::LatestVersion latest;
   if (request.ignore_value() || request.prev_kv()) {

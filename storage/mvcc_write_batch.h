@@ -16,7 +16,7 @@
 
 #include "proto/etcd/rpc.pb.h"
 #include "raft/status.h"
-#include "storage/mvcc_latest_cache.h"
+#include "storage/mvcc_latest_index.h"
 #include "storage/mvcc_range.h"
 
 namespace rocksdb {
@@ -87,8 +87,8 @@ class MvccWriteBatch {
                     etcdserverpb::RangeResponse* response);
   // The key's live version at ReadRevision() (none if absent or deleted).
   Status GetLive(std::string_view key, std::optional<mvccpb::KeyValue>* kv);
-  // The same without the value: from this batch's own writes or the store's LatestCache when
-  // they know the key, else from the key space (the cost a put pays on a cache miss).
+  // The same without the value and at the batch's newest state: from this request's or this
+  // batch's own writes when they touched the key, else from the store's LatestIndex.
   Status GetLatest(std::string_view key, mvcc::LatestVersion* latest);
   Status WriteVersion(std::string_view key, const mvcc::VersionRecord& record);
   Status CheckLease(int64_t lease) const;
@@ -113,9 +113,9 @@ class MvccWriteBatch {
   int64_t begin_revision_ = 0;
   bool request_wrote_ = false;
   // The newest version of each key this request (request_latest_) and the requests of the
-  // batch before it (batch_latest_) wrote or looked up. A request's entries join the batch's
-  // when it succeeds and are dropped when it is rolled back; the batch's join the store's
-  // LatestCache when it commits.
+  // batch before it (batch_latest_) wrote. A request's entries join the batch's when it
+  // succeeds and are dropped when it is rolled back; the batch's join the store's LatestIndex
+  // when it commits.
   mvcc::LatestVersions request_latest_;
   mvcc::LatestVersions batch_latest_;
 };

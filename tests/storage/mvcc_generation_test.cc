@@ -114,5 +114,34 @@ TEST(MvccGenerationTest, WritesAfterReloadLandInTheNewGenerationAndSurviveReopen
   EXPECT_TRUE(AllInGeneration(RawKeys(follower.db(), Family::kMvccMeta), 2));
 }
 
+// Puts after a restore continue the versions of the restored key space, not the replaced one:
+// Reload rebuilds the LatestIndex (storage/mvcc_latest_index.h).
+TEST(MvccGenerationTest, PutsAfterReloadSeeTheRestoredKeySpacesVersions) {
+  MvccHarness leader;
+  ASSERT_OK_AND_ASSIGN(created, leader.Put("shared", "L1"));
+  ASSERT_TRUE(leader.Put("shared", "L2").ok());
+  MvccHarness follower;
+  ASSERT_TRUE(follower.Put("only-follower", "F").ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(follower.Put("shared", "F").ok());  // version 5 here
+
+  RestoreInto(leader, follower, 2);
+  ASSERT_TRUE(follower.store().Reload().ok());
+  auto batch = follower.store().BeginBatch();
+  ASSERT_TRUE((*batch)->Put(testing::PutReq("shared", "3")).ok());
+  ASSERT_TRUE((*batch)->Put(testing::PutReq("only-follower", "again")).ok());
+  ASSERT_TRUE(follower.store()
+                  .Commit(std::move(batch).value(), follower.store().applied_index() + 1, true)
+                  .ok());
+  auto shared = follower.Range(RangeReq("shared"));
+  ASSERT_TRUE(shared.ok());
+  ASSERT_EQ(shared->kvs_size(), 1);
+  EXPECT_EQ(shared->kvs(0).version(), 3);
+  EXPECT_EQ(shared->kvs(0).create_revision(), created->header().revision());
+  auto recreated = follower.Range(RangeReq("only-follower"));
+  ASSERT_TRUE(recreated.ok());
+  ASSERT_EQ(recreated->kvs_size(), 1);
+  EXPECT_EQ(recreated->kvs(0).version(), 1);
+}
+
 }  // namespace
 }  // namespace raftkv::storage

@@ -216,7 +216,7 @@ TEST(MvccBatchTest, ABatchWithoutChangesStillRecordsItsIndex) {
   EXPECT_EQ(h.store().revision(), 1);
 }
 
-// The LatestCache (storage/mvcc_latest_cache.h) spares puts a seek; it must only ever hold what
+// The LatestIndex (storage/mvcc_latest_index.h) spares puts a seek; it must only ever hold what
 // was committed. A batch dropped without Commit, and a request rolled back inside a batch, leave
 // no trace in later versions.
 TEST(MvccKeyTest, VersionsIgnoreWritesOfDroppedBatchesAndRolledBackRequests) {
@@ -240,12 +240,58 @@ TEST(MvccKeyTest, VersionsIgnoreWritesOfDroppedBatchesAndRolledBackRequests) {
   EXPECT_EQ(kv.version(), 2);
   EXPECT_EQ(kv.value(), "4");
   EXPECT_EQ(kv.create_revision(), 2);
-  // After a delete the cache must say "absent": the next put starts a new generation of k.
+  // After a delete the index must say "absent": the next put starts a new generation of k.
   ASSERT_TRUE(h.Delete(DeleteReq("k")).ok());
   ASSERT_OK_AND_ASSIGN(p, h.Put("k", "5"));
   kv = GetOne(h, "k");
   EXPECT_EQ(kv.version(), 1);
   EXPECT_EQ(kv.create_revision(), p->header().revision());
+}
+
+// The LatestIndex is rebuilt from disk when the store opens: versions, create revisions and
+// txn compares continue where they were, and a key deleted before the restart is absent.
+TEST(MvccKeyTest, TheLatestIndexIsRebuiltWhenTheStoreOpens) {
+  MvccHarness h;
+  ASSERT_OK_AND_ASSIGN(first, h.Put("kept", "1"));
+  ASSERT_TRUE(h.Put("kept", "2").ok());
+  ASSERT_TRUE(h.Put("gone", "1").ok());
+  ASSERT_TRUE(h.Delete(DeleteReq("gone")).ok());
+  ASSERT_TRUE(h.Put(std::string("nul\0key", 7), "1").ok());
+  ASSERT_TRUE(h.Reopen().ok());
+
+  ASSERT_OK_AND_ASSIGN(put, h.Put("kept", "3"));
+  mvccpb::KeyValue kv = GetOne(h, "kept");
+  EXPECT_EQ(kv.version(), 3);
+  EXPECT_EQ(kv.create_revision(), first->header().revision());
+  ASSERT_OK_AND_ASSIGN(again, h.Put("gone", "2"));
+  kv = GetOne(h, "gone");
+  EXPECT_EQ(kv.version(), 1);
+  EXPECT_EQ(kv.create_revision(), again->header().revision());
+  ASSERT_TRUE(h.Put(std::string("nul\0key", 7), "2").ok());
+  EXPECT_EQ(GetOne(h, std::string("nul\0key", 7)).version(), 2);
+
+  // Compares on version, create and mod revision read the index too.
+  etcdserverpb::TxnRequest txn;
+  etcdserverpb::Compare* version = txn.add_compare();
+  version->set_key("kept");
+  version->set_target(etcdserverpb::Compare::VERSION);
+  version->set_result(etcdserverpb::Compare::EQUAL);
+  version->set_version(3);
+  etcdserverpb::Compare* mod = txn.add_compare();
+  mod->set_key("kept");
+  mod->set_target(etcdserverpb::Compare::MOD);
+  mod->set_result(etcdserverpb::Compare::EQUAL);
+  mod->set_mod_revision(put->header().revision());
+  etcdserverpb::Compare* missing = txn.add_compare();
+  missing->set_key("never");
+  missing->set_target(etcdserverpb::Compare::CREATE);
+  missing->set_result(etcdserverpb::Compare::EQUAL);
+  missing->set_create_revision(0);
+  ASSERT_OK_AND_ASSIGN(result, h.Txn(txn));
+  EXPECT_TRUE(result->succeeded());
+  mod->set_mod_revision(put->header().revision() - 1);
+  ASSERT_OK_AND_ASSIGN(stale, h.Txn(txn));
+  EXPECT_FALSE(stale->succeeded());
 }
 
 }  // namespace
