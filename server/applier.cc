@@ -27,13 +27,62 @@ void Applier::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  // Exclusive work that never ran is told so.
-  std::lock_guard<std::mutex> lock(mu_);
-  for (Task& task : queue_) {
-    if (task.done) *task.done = {true, Status::Unavailable("the applier stopped")};
+  // Exclusive work that never ran is told so, and so are readers waiting for an index.
+  std::multimap<uint64_t, AppliedWaiter> waiters;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Task& task : queue_) {
+      if (task.done) *task.done = {true, Status::Unavailable("the applier stopped")};
+    }
+    queue_.clear();
+    waiters.swap(applied_waiters_);
   }
-  queue_.clear();
   cv_.notify_all();
+  for (auto& [index, waiter] : waiters) waiter.done(false);
+}
+
+void Applier::WhenApplied(uint64_t index, std::chrono::steady_clock::time_point deadline,
+                          std::function<void(bool)> done) {
+  bool applied = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    applied = applied_.load() >= index;
+    if (!applied && !stop_) {
+      applied_waiters_.emplace(index, AppliedWaiter{deadline, std::move(done)});
+      return;
+    }
+  }
+  done(applied);  // at once: applied already, or never (stopped)
+}
+
+void Applier::ExpireAppliedWaiters(std::chrono::steady_clock::time_point now) {
+  std::vector<std::function<void(bool)>> expired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = applied_waiters_.begin(); it != applied_waiters_.end();) {
+      if (it->second.deadline <= now) {
+        expired.push_back(std::move(it->second.done));
+        it = applied_waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& done : expired) done(false);
+}
+
+void Applier::ReleaseAppliedWaiters() {
+  std::vector<std::function<void(bool)>> released;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const uint64_t applied = applied_.load();
+    auto end = applied_waiters_.upper_bound(applied);
+    for (auto it = applied_waiters_.begin(); it != end; ++it) {
+      released.push_back(std::move(it->second.done));
+    }
+    applied_waiters_.erase(applied_waiters_.begin(), end);
+  }
+  for (auto& done : released) done(true);
 }
 
 void Applier::Enqueue(std::vector<raftpb::Entry> entries) {
@@ -78,10 +127,13 @@ void Applier::Main() {
     }
     if (task.work) {
       Status result = task.work();
-      applied_.store(store_->applied_index());
-      std::lock_guard<std::mutex> lock(mu_);
-      *task.done = {true, std::move(result)};
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        applied_.store(store_->applied_index());
+        *task.done = {true, std::move(result)};
+      }
       cv_.notify_all();
+      ReleaseAppliedWaiters();
       continue;
     }
     ApplyEntries(task.entries);
@@ -118,6 +170,7 @@ void Applier::ApplyEntries(const std::vector<raftpb::Entry>& entries) {
   }
   cv_.notify_all();
   for (auto& [request_id, outcome] : outcomes) waiters_->Complete(request_id, std::move(outcome));
+  ReleaseAppliedWaiters();
 }
 
 void Applier::Execute(storage::MvccWriteBatch* batch, const raftpb::Entry& entry,

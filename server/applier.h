@@ -16,6 +16,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -58,6 +60,16 @@ class Applier {
   uint64_t applied_index() const { return applied_.load(); }
   // Waits until applied_index() >= index. False when the deadline passed or the applier stopped.
   bool WaitApplied(uint64_t index, std::chrono::steady_clock::time_point deadline) const;
+  // The same without a waiting thread: calls `done(true)` once applied_index() >= index -- at
+  // once on the calling thread if it already is, else on the apply thread right after the
+  // batch (or restored snapshot) that reaches it -- or `done(false)` when `deadline` passes
+  // first (ExpireAppliedWaiters) or the applier stops. `done` runs exactly once, never under
+  // the applier's lock, and must not block (it hands the read off).
+  void WhenApplied(uint64_t index, std::chrono::steady_clock::time_point deadline,
+                   std::function<void(bool)> done);
+  // Answers false to every WhenApplied waiter whose deadline is at or before `now` (called by
+  // a timer, as the wait registries' ExpireUntil).
+  void ExpireAppliedWaiters(std::chrono::steady_clock::time_point now);
 
   // Runs `work` on the apply thread between two batches (after every entry queued before it
   // was applied), and waits for it. Used to install a restored snapshot, which must not race
@@ -75,6 +87,8 @@ class Applier {
   void Main();
   // Applies `entries` (skipping those already applied) in one batch; retries a failed write.
   void ApplyEntries(const std::vector<raftpb::Entry>& entries);
+  // Answers true to the WhenApplied waiters whose index is now applied.
+  void ReleaseAppliedWaiters();
   // Executes one command in `batch`; records its outcome for this member's waiter.
   void Execute(storage::MvccWriteBatch* batch, const raftpb::Entry& entry,
                std::vector<std::pair<uint64_t, ApplyOutcome>>* outcomes);
@@ -88,6 +102,13 @@ class Applier {
   std::deque<Task> queue_;              // guarded by mu_
   bool stop_ = false;                   // guarded by mu_
   std::atomic<uint64_t> applied_{0};    // published after each successful batch (under mu_)
+  // A WhenApplied waiter. Invariant: every waiter in applied_waiters_ waits for an index above
+  // applied_ (one at or below it is released by whoever raised applied_, under mu_).
+  struct AppliedWaiter {
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(bool)> done;
+  };
+  std::multimap<uint64_t, AppliedWaiter> applied_waiters_;  // by index; guarded by mu_
   std::thread thread_;
 };
 

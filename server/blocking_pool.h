@@ -1,7 +1,8 @@
-// BlockingPool: a fixed set of threads running queued tasks that may block, such as a
-// linearizable read waiting for its ReadIndex round, so that such waits never occupy gRPC's
-// callback threads. Tasks run in the order they were posted (across threads, concurrently).
-// The destructor runs every task still queued, then joins the threads.
+// BlockingPool: a fixed set of threads running queued tasks that may block (a compaction
+// waiting for the physical compaction) or take a while (a read of the store), so that they never
+// occupy gRPC's callback threads or the raft and apply threads. Tasks run in the order they were
+// posted (across threads, concurrently). The destructor runs every task still queued, then joins
+// the threads.
 #pragma once
 
 #include <condition_variable>

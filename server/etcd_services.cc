@@ -67,16 +67,10 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context,
                                            const etcdserverpb::RangeRequest* request,
                                            etcdserverpb::RangeResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!kv_->RangeWaits(*request)) {
-    reactor->Finish(Answer(kv_->Range(*request), response));
-    return reactor;
-  }
-  // The request timeout runs from arrival, time in the pool's queue included.
-  const auto deadline = kv_->RequestDeadline();
-  blocking_.Post([this, context, reactor, request, response, deadline] {
-    if (GivenUp(context, deadline)) return reactor->Finish(TimedOut());
-    reactor->Finish(Answer(kv_->Range(*request, deadline), response));
-  });
+  // A serializable read is answered here; a linearizable one waits for its read index without
+  // a thread, then runs on the read pool.
+  kv_->RangeAsync(*request, FinishCall(reactor, response),
+                  [this](std::function<void()> read) { reads_.Post(std::move(read)); });
   return reactor;
 }
 grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* context,

@@ -25,7 +25,7 @@ grpc::Status ToGrpcStatus(const Status& status);
 // and Compact, wait on a thread of the service's BlockingPool, never on gRPC's threads.
 class KvService final : public etcdserverpb::KV::CallbackService {
  public:
-  explicit KvService(KvFrontend* kv) : kv_(kv), blocking_(kBlockingThreads) {}
+  explicit KvService(KvFrontend* kv) : kv_(kv), blocking_(kBlockingThreads), reads_(kReadThreads) {}
   grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* context,
                                   const etcdserverpb::RangeRequest* request,
                                   etcdserverpb::RangeResponse* response) override;
@@ -43,14 +43,20 @@ class KvService final : public etcdserverpb::KV::CallbackService {
                                     etcdserverpb::CompactionResponse* response) override;
 
  private:
-  // Threads for the calls that block (linearizable reads, compactions): as many waits at once,
-  // the rest queue. A queued call whose client went away or whose request timeout passed in
-  // the queue is answered "request timed out" without running, so the queue drains within one
-  // request timeout of the last arrival (which bounds a shutdown's wait for calls in flight).
-  static constexpr int kBlockingThreads = 64;
+  // Threads for the calls that block (compactions, which may wait for a physical compaction):
+  // as many waits at once, the rest queue. A queued call whose client went away or whose
+  // request timeout passed in the queue is answered "request timed out" without running, so
+  // the queue drains within one request timeout of the last arrival (which bounds a
+  // shutdown's wait for calls in flight).
+  static constexpr int kBlockingThreads = 16;
+  // Threads that run linearizable reads once their read index is applied (KvFrontend::
+  // RangeAsync). A read never waits there, so a few threads keep both cores busy; a read queued
+  // for longer than the request timeout is answered "request timed out" without running.
+  static constexpr int kReadThreads = 4;
 
   KvFrontend* const kv_;   // not owned
   BlockingPool blocking_;  // destroyed (drained, joined) after the server stops calling in
+  BlockingPool reads_;     // the same
 };
 
 // What Maintenance.Status and Cluster.MemberList report, gathered by the member.

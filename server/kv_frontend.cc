@@ -51,16 +51,40 @@ bool KvFrontend::RangeWaits(const etcdserverpb::RangeRequest& request) const {
 }
 
 StatusOr<etcdserverpb::RangeResponse> KvFrontend::Range(const etcdserverpb::RangeRequest& request) {
-  return Range(request, RequestDeadline());
+  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateRange(request));
+  if (RangeWaits(request)) RAFTKV_RETURN_IF_ERROR(WaitLinearizable(RequestDeadline()));
+  return RangeLocal(request);
 }
 
-StatusOr<etcdserverpb::RangeResponse> KvFrontend::Range(
-    const etcdserverpb::RangeRequest& request, std::chrono::steady_clock::time_point deadline) {
-  RAFTKV_RETURN_IF_ERROR(storage::mvcc::ValidateRange(request));
-  if (RangeWaits(request)) RAFTKV_RETURN_IF_ERROR(WaitLinearizable(deadline));
+StatusOr<etcdserverpb::RangeResponse> KvFrontend::RangeLocal(
+    const etcdserverpb::RangeRequest& request) {
   auto response = store_->Range(request);
   if (response.ok()) FillHeader(response->mutable_header());
   return response;
+}
+
+void KvFrontend::RangeAsync(const etcdserverpb::RangeRequest& request,
+                            Done<etcdserverpb::RangeResponse> done,
+                            const std::function<void(std::function<void()>)>& run_read) {
+  if (Status valid = storage::mvcc::ValidateRange(request); !valid.ok()) return done(valid);
+  if (!RangeWaits(request)) return done(RangeLocal(request));
+  const auto deadline = RequestDeadline();
+  // The request stays the caller's (gRPC keeps it until the call is finished, i.e. until done).
+  auto read = [this, &request, done, deadline]() {
+    // A read queued behind others for longer than the request timeout is not served late.
+    if (std::chrono::steady_clock::now() >= deadline) return done(TimedOut());
+    done(RangeLocal(request));
+  };
+  const uint64_t id = read_waiters_->Register(
+      [this, deadline, done, read, run_read](ReadIndexOutcome outcome) {
+        if (!outcome.status.ok()) return done(std::move(outcome.status));
+        applier_->WhenApplied(outcome.index, deadline, [done, read, run_read](bool applied) {
+          if (!applied) return done(TimedOut());
+          run_read(read);
+        });
+      },
+      deadline);
+  node_->ReadIndex(id);
 }
 
 StatusOr<cmdpb::CommandResult> KvFrontend::ProposeAndWait(cmdpb::Command command) {
@@ -101,7 +125,10 @@ void KvFrontend::ProposeAsync(cmdpb::Command command, Done<cmdpb::CommandResult>
 void KvFrontend::ExpireWaiters() {
   ApplyOutcome expired;
   expired.status = TimedOut();
-  apply_waiters_->ExpireUntil(std::chrono::steady_clock::now(), expired);
+  const auto now = std::chrono::steady_clock::now();
+  apply_waiters_->ExpireUntil(now, expired);
+  read_waiters_->ExpireUntil(now, ReadIndexOutcome{TimedOut(), 0});
+  applier_->ExpireAppliedWaiters(now);
 }
 
 template <typename Response>

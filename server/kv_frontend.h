@@ -37,11 +37,10 @@ class KvFrontend {
              Applier* applier, storage::MvccStore* store, ApplyWaiters* apply_waiters,
              ReadIndexWaiters* read_waiters);
 
+  // Range, waiting on the calling thread (a linearizable read that cannot finish within the
+  // request timeout answers "etcdserver: request timed out"). kvd's gRPC service uses
+  // RangeAsync.
   StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request);
-  // The same, with the deadline of a request that arrived earlier (RequestDeadline() then): a
-  // linearizable read that cannot finish by it answers "etcdserver: request timed out".
-  StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& request,
-                                              std::chrono::steady_clock::time_point deadline);
   // The deadline of a request that arrives now (the request timeout from now).
   std::chrono::steady_clock::time_point RequestDeadline() const {
     return std::chrono::steady_clock::now() + limits_.request_timeout;
@@ -66,7 +65,16 @@ class KvFrontend {
   void DeleteRangeAsync(const etcdserverpb::DeleteRangeRequest& request,
                         Done<etcdserverpb::DeleteRangeResponse> done);
   void TxnAsync(const etcdserverpb::TxnRequest& request, Done<etcdserverpb::TxnResponse> done);
-  // Answers the asynchronous writes whose request timeout has passed. kvd's member calls it
+  // The asynchronous Range: an invalid request, and a read that does not wait (RangeWaits),
+  // are answered at once on the calling thread. A linearizable read asks for a read index and
+  // returns; once this member has applied up to that index, the read itself is handed to
+  // `run_read` (which must queue it for another thread: it is called on the raft or apply
+  // thread), and `done` gets its result there. Errors of the wait (no leader, request timed out)
+  // reach `done` on the raft, apply or timer thread. `done` runs exactly once and must not
+  // block.
+  void RangeAsync(const etcdserverpb::RangeRequest& request, Done<etcdserverpb::RangeResponse> done,
+                  const std::function<void(std::function<void()>)>& run_read);
+  // Answers the asynchronous calls whose request timeout has passed. kvd's member calls it
   // from a timer thread a few times a second.
   void ExpireWaiters();
 
@@ -82,6 +90,8 @@ class KvFrontend {
   void FillHeader(etcdserverpb::ResponseHeader* header) const;
 
  private:
+  // Serves a valid Range from the local store, now, and fills its header.
+  StatusOr<etcdserverpb::RangeResponse> RangeLocal(const etcdserverpb::RangeRequest& request);
   // Proposes `command` (its op set) and waits for its outcome.
   StatusOr<cmdpb::CommandResult> ProposeAndWait(cmdpb::Command command);
   // Proposes `command` and returns; `done` gets the outcome (see PutAsync).

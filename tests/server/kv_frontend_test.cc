@@ -5,6 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "tests/server/local_cluster.h"
 #include "tests/storage/temp_dir.h"
 
@@ -13,6 +20,64 @@ namespace {
 
 using storage::testing::TempDir;
 
+// The read runner of RangeAsync: reads handed over are kept until the test runs them.
+class HandedReads {
+ public:
+  std::function<void(std::function<void()>)> Runner() {
+    return [this](std::function<void()> read) {
+      std::lock_guard<std::mutex> lock(mu_);
+      reads_.push_back(std::move(read));
+    };
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reads_.size();
+  }
+  // Waits (up to 10 s) for a read to be handed over, and runs it here.
+  bool RunOne() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::function<void()> read;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!reads_.empty()) {
+          read = std::move(reads_.front());
+          reads_.erase(reads_.begin());
+        }
+      }
+      if (read) {
+        read();
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::function<void()>> reads_;
+};
+
+// What a RangeAsync answered (set once, from any thread).
+struct RangeAnswer {
+  std::mutex mu;
+  bool answered = false;
+  StatusOr<etcdserverpb::RangeResponse> result = Status::Internal("no answer");
+  KvFrontend::Done<etcdserverpb::RangeResponse> Done() {
+    return [this](StatusOr<etcdserverpb::RangeResponse> r) {
+      std::lock_guard<std::mutex> lock(mu);
+      EXPECT_FALSE(answered) << "answered twice";
+      answered = true;
+      result = std::move(r);
+    };
+  }
+  bool is_answered() {
+    std::lock_guard<std::mutex> lock(mu);
+    return answered;
+  }
+};
+
 class KvFrontendTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -20,6 +85,14 @@ class KvFrontendTest : public ::testing::Test {
     ASSERT_NE(leader_, 0u);
   }
   KvFrontend& kv(uint64_t id) { return *cluster_.member(id).kv; }
+  // A put through the leader that must succeed.
+  void PutThroughLeader(const std::string& key, const std::string& value) {
+    etcdserverpb::PutRequest put;
+    put.set_key(key);
+    put.set_value(value);
+    auto result = kv(leader_).Put(put);
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+  }
 
   TempDir dir_;
   LocalCluster cluster_{dir_.path(), {}};
@@ -77,10 +150,7 @@ TEST_F(KvFrontendTest, HeaderCarriesClusterMemberTermAndRevision) {
 }
 
 TEST_F(KvFrontendTest, SerializableReadIsAnsweredFromLocalStateWithoutALeader) {
-  etcdserverpb::PutRequest put;
-  put.set_key("k");
-  put.set_value("v");
-  ASSERT_TRUE(kv(leader_).Put(put).ok());
+  PutThroughLeader("k", "v");
   const uint64_t follower = leader_ % 3 + 1;
   ASSERT_TRUE(cluster_.member(follower).applier->WaitApplied(
       cluster_.member(leader_).applier->applied_index(),
@@ -129,6 +199,62 @@ TEST_F(KvFrontendTest, TxnThroughAFollowerSeesItsOwnWrites) {
   ASSERT_EQ(result->responses_size(), 2);
   ASSERT_EQ(result->responses(1).response_range().kvs_size(), 1);
   EXPECT_EQ(result->responses(1).response_range().kvs(0).value(), "created");
+}
+
+// A linearizable RangeAsync waits for its read index without a thread; the read itself is
+// handed to the runner (never run on the raft or apply thread) and sees every completed write.
+TEST_F(KvFrontendTest, AsyncLinearizableReadIsHandedToTheRunnerAndSeesCompletedWrites) {
+  PutThroughLeader("k", "written");
+  const uint64_t follower = leader_ % 3 + 1;
+  etcdserverpb::RangeRequest get;
+  get.set_key("k");
+  HandedReads reads;
+  RangeAnswer answer;
+  kv(follower).RangeAsync(get, answer.Done(), reads.Runner());
+  ASSERT_TRUE(reads.RunOne()) << "the read was never handed over";
+  ASSERT_TRUE(answer.is_answered());
+  ASSERT_TRUE(answer.result.ok()) << answer.result.status().ToString();
+  ASSERT_EQ(answer.result->kvs_size(), 1);
+  EXPECT_EQ(answer.result->kvs(0).value(), "written");
+  EXPECT_EQ(answer.result->header().member_id(), follower);
+}
+
+TEST_F(KvFrontendTest, AsyncSerializableAndInvalidReadsAreAnsweredBeforeTheCallReturns) {
+  HandedReads reads;
+  etcdserverpb::RangeRequest serializable;
+  serializable.set_key("k");
+  serializable.set_serializable(true);
+  RangeAnswer local;
+  kv(leader_).RangeAsync(serializable, local.Done(), reads.Runner());
+  EXPECT_TRUE(local.is_answered());
+  EXPECT_TRUE(local.result.ok()) << local.result.status().ToString();
+
+  etcdserverpb::RangeRequest no_key;  // linearizable, but invalid
+  RangeAnswer invalid;
+  kv(leader_).RangeAsync(no_key, invalid.Done(), reads.Runner());
+  EXPECT_TRUE(invalid.is_answered());
+  EXPECT_EQ(invalid.result.status().message(), "etcdserver: key is not provided");
+  EXPECT_EQ(reads.count(), 0u);
+}
+
+// An isolated member never learns a read index: its linearizable read is answered "request
+// timed out" by the expiry timer (LocalCluster's request timeout is 3 s), and nothing is read.
+TEST_F(KvFrontendTest, AsyncLinearizableReadOfAnIsolatedMemberTimesOut) {
+  const uint64_t follower = leader_ % 3 + 1;
+  cluster_.Isolate(follower, true);
+  etcdserverpb::RangeRequest get;
+  get.set_key("k");
+  HandedReads reads;
+  RangeAnswer answer;
+  kv(follower).RangeAsync(get, answer.Done(), reads.Runner());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!answer.is_answered() && std::chrono::steady_clock::now() < deadline) {
+    kv(follower).ExpireWaiters();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(answer.is_answered());
+  EXPECT_EQ(answer.result.status().message(), "etcdserver: request timed out");
+  EXPECT_EQ(reads.count(), 0u);
 }
 
 }  // namespace
