@@ -28,7 +28,7 @@ void Applier::Stop() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   // Exclusive work that never ran is told so, and so are readers waiting for an index.
-  std::multimap<uint64_t, AppliedWaiter> waiters;
+  AppliedWaiters waiters;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (Task& task : queue_) {
@@ -36,6 +36,7 @@ void Applier::Stop() {
     }
     queue_.clear();
     waiters.swap(applied_waiters_);
+    waiters_by_deadline_.clear();
   }
   cv_.notify_all();
   for (auto& [index, waiter] : waiters) waiter.done(false);
@@ -48,7 +49,8 @@ void Applier::WhenApplied(uint64_t index, std::chrono::steady_clock::time_point 
     std::lock_guard<std::mutex> lock(mu_);
     applied = applied_.load() >= index;
     if (!applied && !stop_) {
-      applied_waiters_.emplace(index, AppliedWaiter{deadline, std::move(done)});
+      auto it = applied_waiters_.emplace(index, AppliedWaiter{std::move(done), {}});
+      it->second.by_deadline = waiters_by_deadline_.emplace(deadline, it);
       return;
     }
   }
@@ -59,14 +61,12 @@ void Applier::ExpireAppliedWaiters(std::chrono::steady_clock::time_point now) {
   std::vector<std::function<void(bool)>> expired;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = applied_waiters_.begin(); it != applied_waiters_.end();) {
-      if (it->second.deadline <= now) {
-        expired.push_back(std::move(it->second.done));
-        it = applied_waiters_.erase(it);
-      } else {
-        ++it;
-      }
+    auto end = waiters_by_deadline_.upper_bound(now);
+    for (auto it = waiters_by_deadline_.begin(); it != end; ++it) {
+      expired.push_back(std::move(it->second->second.done));
+      applied_waiters_.erase(it->second);
     }
+    waiters_by_deadline_.erase(waiters_by_deadline_.begin(), end);
   }
   for (auto& done : expired) done(false);
 }
@@ -79,6 +79,7 @@ void Applier::ReleaseAppliedWaiters() {
     auto end = applied_waiters_.upper_bound(applied);
     for (auto it = applied_waiters_.begin(); it != end; ++it) {
       released.push_back(std::move(it->second.done));
+      waiters_by_deadline_.erase(it->second.by_deadline);
     }
     applied_waiters_.erase(applied_waiters_.begin(), end);
   }

@@ -102,13 +102,20 @@ class Applier {
   std::deque<Task> queue_;              // guarded by mu_
   bool stop_ = false;                   // guarded by mu_
   std::atomic<uint64_t> applied_{0};    // published after each successful batch (under mu_)
-  // A WhenApplied waiter. Invariant: every waiter in applied_waiters_ waits for an index above
-  // applied_ (one at or below it is released by whoever raised applied_, under mu_).
+  // A WhenApplied waiter. Invariant: a waiter stays in applied_waiters_ only while its index is
+  // above applied_ -- whoever raises applied_ then takes (under mu_) and answers the waiters it
+  // reached -- and each waiter has exactly one entry in waiters_by_deadline_, pointing back at
+  // it, so that expiry costs the expired waiters only.
+  struct AppliedWaiter;
+  using AppliedWaiters = std::multimap<uint64_t, AppliedWaiter>;  // by index
+  using WaitersByDeadline =
+      std::multimap<std::chrono::steady_clock::time_point, AppliedWaiters::iterator>;
   struct AppliedWaiter {
-    std::chrono::steady_clock::time_point deadline;
     std::function<void(bool)> done;
+    WaitersByDeadline::iterator by_deadline;
   };
-  std::multimap<uint64_t, AppliedWaiter> applied_waiters_;  // by index; guarded by mu_
+  AppliedWaiters applied_waiters_;         // guarded by mu_
+  WaitersByDeadline waiters_by_deadline_;  // guarded by mu_
   std::thread thread_;
 };
 

@@ -70,7 +70,13 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context,
   // A serializable read is answered here; a linearizable one waits for its read index without
   // a thread, then runs on the read pool.
   kv_->RangeAsync(*request, FinishCall(reactor, response),
-                  [this](std::function<void()> read) { reads_.Post(std::move(read)); });
+                  [this, context, reactor](std::function<void()> read) {
+                    reads_.Post([context, reactor, read = std::move(read)] {
+                      // A client that went away is not read for.
+                      if (context->IsCancelled()) return reactor->Finish(TimedOut());
+                      read();
+                    });
+                  });
   return reactor;
 }
 grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* context,

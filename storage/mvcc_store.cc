@@ -175,6 +175,7 @@ Status MvccStore::RebuildLatestIndex(uint64_t generation) {
       });
   if (scanned.ok()) scanned = error;
   if (!scanned.ok()) latest_.Clear();
+  index_error_ = scanned;
   return scanned;
 }
 
@@ -212,6 +213,9 @@ StatusOr<etcdserverpb::RangeResponse> MvccStore::Range(
 
 StatusOr<std::unique_ptr<MvccWriteBatch>> MvccStore::BeginBatch() {
   if (batch_open_) return Status::FailedPrecondition("mvcc: a write batch is already open");
+  // Without a complete index a batch would compute wrong versions: no writes until a Reload
+  // rebuilds it.
+  if (!index_error_.ok()) return index_error_;
   const State state = LoadState();
   batch_open_ = true;
   return std::unique_ptr<MvccWriteBatch>(
@@ -222,6 +226,7 @@ Status MvccStore::Commit(std::unique_ptr<MvccWriteBatch> batch, uint64_t applied
   if (batch == nullptr || batch->store_ != this) {
     return Status::InvalidArgument("mvcc: Commit of a batch this store did not open");
   }
+  if (!batch->broken_.ok()) return batch->broken_;
   const State before = LoadState();
   if (applied_index <= before.applied_index) {
     return Status::FailedPrecondition("mvcc: batch at raft index " + std::to_string(applied_index) +

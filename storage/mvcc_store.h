@@ -160,6 +160,9 @@ class MvccStore {
   // Every live key with its newest version (see mvcc_latest_index.h); only the apply thread
   // touches it after Open: batches read it, Commit merges into it, Reload rebuilds it.
   mvcc::LatestIndex latest_;
+  // Not ok while latest_ is incomplete (its last rebuild failed): BeginBatch refuses with it.
+  // Apply thread only.
+  Status index_error_;
 
   // Serialises physical compaction steps with Reload() and shutdown.
   std::mutex compact_mu_;

@@ -1,5 +1,8 @@
 #include "storage/mvcc_write_batch.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
@@ -57,14 +60,22 @@ void MvccWriteBatch::BeginRequest() {
 }
 
 Status MvccWriteBatch::EndRequest(Status status) {
+  // A save point that cannot be popped or rolled back leaves the batch's writes out of step
+  // with what it tells the LatestIndex: the batch is then refused by Commit as a whole.
   if (status.ok()) {
     rocksdb::Status s = batch_->PopSavePoint();
-    if (!s.ok()) return Status::Internal("mvcc: batch save point: " + s.ToString());
+    if (!s.ok()) {
+      broken_ = Status::Internal("mvcc: batch save point: " + s.ToString());
+      return broken_;
+    }
     if (request_wrote_) revision_ = begin_revision_ + 1;
     for (auto& [key, latest] : request_latest_) batch_latest_[key] = latest;
   } else {
     rocksdb::Status s = batch_->RollbackToSavePoint();
-    if (!s.ok()) return Status::Internal("mvcc: batch rollback: " + s.ToString());
+    if (!s.ok()) {
+      broken_ = Status::Internal("mvcc: batch rollback: " + s.ToString());
+      return broken_;
+    }
   }
   request_wrote_ = false;
   request_latest_.clear();
@@ -103,6 +114,23 @@ Status MvccWriteBatch::GetLatest(std::string_view key, mvcc::LatestVersion* late
     return Status::Ok();
   }
   *latest = store_->latest_.Find(owned);
+#ifdef RAFTKV_CHECK_INVARIANTS
+  // Debug and sanitizer builds check the index's invariant (mvcc_latest_index.h) against the
+  // key space on every lookup.
+  std::optional<mvccpb::KeyValue> kv;
+  RAFTKV_RETURN_IF_ERROR(GetLive(key, &kv));
+  const bool agrees =
+      kv.has_value() == latest->live &&
+      (!kv.has_value() || (kv->create_revision() == latest->create_revision &&
+                           kv->mod_revision() == latest->mod_revision &&
+                           kv->version() == latest->version && kv->lease() == latest->lease));
+  if (!agrees) {
+    std::fprintf(stderr,
+                 "mvcc: the latest-version index disagrees with the key space (%zu-byte key)\n",
+                 key.size());
+    std::abort();
+  }
+#endif
   return Status::Ok();
 }
 

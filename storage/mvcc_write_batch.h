@@ -118,6 +118,9 @@ class MvccWriteBatch {
   // when it commits.
   mvcc::LatestVersions request_latest_;
   mvcc::LatestVersions batch_latest_;
+  // Set when a request's save point could not be popped or rolled back: Commit refuses the
+  // batch (its writes and its LatestIndex entries may disagree).
+  Status broken_;
 };
 
 }  // namespace raftkv::storage
