@@ -38,6 +38,37 @@ grpc::Status InstallError(const Status& s) {
 
 }  // namespace
 
+// One open Peer.Stream call. A write is started by whoever takes the `writing` token under the
+// peer's lock (StartNextWrite), and only after releasing it. The hold taken before StartCall
+// keeps the call alive for writes started from outside gRPC's reactions; the stream thread
+// removes it when it retires the call, and deletes the call once OnDone ran.
+class GrpcPeerTransport::StreamCall : public grpc::ClientWriteReactor<peerpb::MessageBatch> {
+ public:
+  StreamCall(GrpcPeerTransport* transport, Peer* peer) : transport_(transport), peer_(peer) {}
+
+  void OnWriteDone(bool ok) override { transport_->WriteDone(peer_, this, ok); }
+  void OnDone(const grpc::Status& status) override {
+    std::lock_guard<std::mutex> lock(peer_->mu);
+    done = true;
+    final_status = status;
+    peer_->cv.notify_all();
+  }
+
+  grpc::ClientContext context;
+  peerpb::StreamReply reply;
+  // The batch being written; touched only by the holder of the `writing` token.
+  peerpb::MessageBatch batch;
+  bool writing = false;        // guarded by peer's mu: a write is taken or in flight
+  bool broken = false;         // guarded: a write failed; the stream takes no more
+  bool delivered_any = false;  // guarded: some batch was written successfully
+  bool done = false;           // guarded: OnDone ran, the call may be deleted
+  grpc::Status final_status;   // guarded; set with `done`
+
+ private:
+  GrpcPeerTransport* const transport_;
+  Peer* const peer_;
+};
+
 // ---- sending ------------------------------------------------------------------------------------
 
 GrpcPeerTransport::GrpcPeerTransport(uint64_t cluster_id, uint64_t self,
@@ -80,7 +111,7 @@ void GrpcPeerTransport::Stop() {
     for (auto& [id, p] : peers_) {
       std::lock_guard<std::mutex> lock(p->mu);
       p->stopped = true;
-      if (p->stream_call != nullptr) p->stream_call->TryCancel();
+      if (p->stream != nullptr) p->stream->context.TryCancel();
       if (p->snapshot_call != nullptr) p->snapshot_call->TryCancel();
       p->cv.notify_all();
     }
@@ -112,8 +143,10 @@ size_t GrpcPeerTransport::queued_bytes(uint64_t peer) const {
 }
 
 void GrpcPeerTransport::Send(std::vector<raftpb::Message> messages) {
-  // Peers that dropped a message in this call, each reported once, with no lock held.
+  // Peers that dropped a message in this call, each reported once, with no lock held; and the
+  // peers that got messages, whose stream may need a write started.
   std::vector<uint64_t> dropped;
+  std::vector<Peer*> touched;
   for (raftpb::Message& m : messages) {
     auto it = peers_.find(m.to());
     if (it == peers_.end()) continue;  // not a peer this member knows
@@ -133,76 +166,112 @@ void GrpcPeerTransport::Send(std::vector<raftpb::Message> messages) {
     }
     p->queued_bytes += size;
     p->queue.push_back(std::move(m));
-    p->cv.notify_one();
+    if (std::find(touched.begin(), touched.end(), p) == touched.end()) touched.push_back(p);
+    if (p->stream == nullptr) p->cv.notify_one();  // the stream thread opens one
   }
+  for (Peer* p : touched) StartNextWrite(p);
   for (uint64_t id : dropped) handlers_.report_unreachable(id);
+}
+
+void GrpcPeerTransport::StartNextWrite(Peer* p) {
+  StreamCall* call = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(p->mu);
+    call = p->stream;
+    if (call == nullptr || call->writing || call->broken || p->queue.empty()) return;
+    call->writing = true;
+    // Everything queued, up to kMaxBatchBytes (at least one message), in one batch.
+    call->batch.Clear();
+    call->batch.set_cluster_id(cluster_id_);
+    size_t bytes = 0;
+    while (!p->queue.empty() && (call->batch.messages_size() == 0 || bytes < kMaxBatchBytes)) {
+      const size_t size = p->queue.front().ByteSizeLong();
+      bytes += size;
+      p->queued_bytes -= size;
+      *call->batch.add_messages() = std::move(p->queue.front());
+      p->queue.pop_front();
+    }
+  }
+  // The hold keeps `call` alive until the stream thread sees this write complete.
+  call->StartWrite(&call->batch);
+}
+
+void GrpcPeerTransport::WriteDone(Peer* p, StreamCall* call, bool ok) {
+  bool reachable_again = false;
+  {
+    std::lock_guard<std::mutex> lock(p->mu);
+    call->writing = false;
+    if (ok) {
+      call->delivered_any = true;
+      reachable_again = p->down;
+      p->down = false;
+    } else {
+      call->broken = true;  // this batch is lost; the stream thread reopens the stream
+    }
+    p->cv.notify_all();
+  }
+  if (reachable_again) spdlog::info("peer {:x} at {} is reachable again", p->id, p->address);
+  if (ok) StartNextWrite(p);
 }
 
 void GrpcPeerTransport::StreamLoop(Peer* p) {
   auto backoff = kFirstBackoff;
-  bool down = false;  // the peer was logged unreachable and not yet reachable again
   while (true) {
     {
       std::unique_lock<std::mutex> lock(p->mu);
       p->cv.wait(lock, [&] { return p->stopped || !p->queue.empty(); });
       if (p->stopped) return;
     }
-    grpc::ClientContext context;
+    if (RunStream(p)) backoff = kFirstBackoff;
     {
       std::lock_guard<std::mutex> lock(p->mu);
-      if (p->stopped) return;
-      p->stream_call = &context;  // from here Stop cancels the call
-    }
-    peerpb::StreamReply reply;
-    std::unique_ptr<grpc::ClientWriter<peerpb::MessageBatch>> writer =
-        p->stub->Stream(&context, &reply);
-    bool broken = false;
-    while (!broken) {
-      // Everything queued, up to kMaxBatchBytes (at least one message), in one batch.
-      peerpb::MessageBatch batch;
-      batch.set_cluster_id(cluster_id_);
-      {
-        std::unique_lock<std::mutex> lock(p->mu);
-        p->cv.wait(lock, [&] { return p->stopped || !p->queue.empty(); });
-        if (p->stopped) break;
-        size_t bytes = 0;
-        while (!p->queue.empty() && (batch.messages_size() == 0 || bytes < kMaxBatchBytes)) {
-          const size_t size = p->queue.front().ByteSizeLong();
-          bytes += size;
-          p->queued_bytes -= size;
-          *batch.add_messages() = std::move(p->queue.front());
-          p->queue.pop_front();
-        }
-      }
-      if (!writer->Write(batch)) {
-        broken = true;  // this batch is lost
-        break;
-      }
-      backoff = kFirstBackoff;
-      if (down) {
-        spdlog::info("peer {:x} at {} is reachable again", p->id, p->address);
-        down = false;
-      }
-    }
-    if (!broken) writer->WritesDone();
-    const grpc::Status status = writer->Finish();
-    {
-      std::lock_guard<std::mutex> lock(p->mu);
-      p->stream_call = nullptr;
       if (p->stopped) return;
     }
     // Raft retransmits what was lost once it knows the peer was unreachable.
     handlers_.report_unreachable(p->id);
-    if (!down) {
-      spdlog::warn("peer {:x} at {} is unreachable ({}), retrying with backoff", p->id, p->address,
-                   status.error_message());
-      down = true;
-    }
     std::unique_lock<std::mutex> lock(p->mu);
     p->cv.wait_for(lock, backoff, [&] { return p->stopped; });
     if (p->stopped) return;
     backoff = std::min(backoff * 2, kMaxBackoff);
   }
+}
+
+bool GrpcPeerTransport::RunStream(Peer* p) {
+  auto* call = new StreamCall(this, p);
+  p->stub->async()->Stream(&call->context, &call->reply, call);
+  call->AddHold();  // after the call is bound to the reactor, before it starts
+  call->StartCall();
+  {
+    std::lock_guard<std::mutex> lock(p->mu);
+    if (!p->stopped) p->stream = call;  // from here writers use it and Stop cancels it
+  }
+  StartNextWrite(p);
+  bool delivered_any = false;
+  grpc::Status status;
+  {
+    std::unique_lock<std::mutex> lock(p->mu);
+    p->cv.wait(lock, [&] { return p->stopped || call->broken; });
+    // Retire the call: no new write can start on it; the one taken, if any, completes (it
+    // fails once the call is cancelled) before the hold goes.
+    p->stream = nullptr;
+    lock.unlock();
+    call->context.TryCancel();
+    lock.lock();
+    p->cv.wait(lock, [&] { return !call->writing; });
+    lock.unlock();
+    call->RemoveHold();
+    lock.lock();
+    p->cv.wait(lock, [&] { return call->done; });
+    delivered_any = call->delivered_any;
+    status = call->final_status;
+    if (!p->stopped && !p->down) {
+      spdlog::warn("peer {:x} at {} is unreachable ({}), retrying with backoff", p->id, p->address,
+                   status.error_message());
+      p->down = true;
+    }
+  }
+  delete call;
+  return delivered_any;
 }
 
 void GrpcPeerTransport::StartSnapshot(Peer* p, raftpb::Message message) {
@@ -295,31 +364,49 @@ grpc::Status PeerServiceImpl::ClusterMismatch(uint64_t theirs) const {
                           Hex(cluster_id_) + ", the sender to cluster " + Hex(theirs));
 }
 
-grpc::Status PeerServiceImpl::Stream(grpc::ServerContext* /*context*/,
-                                     grpc::ServerReader<peerpb::MessageBatch>* reader,
-                                     peerpb::StreamReply* /*reply*/) {
-  peerpb::MessageBatch batch;
-  bool warned = false;  // misaddressed messages are logged once per stream
-  while (reader->Read(&batch)) {
-    if (batch.cluster_id() != cluster_id_) {
-      spdlog::warn("refusing a peer stream from cluster {:x} (this is cluster {:x})",
-                   batch.cluster_id(), cluster_id_);
-      return ClusterMismatch(batch.cluster_id());
-    }
-    batches_received_.fetch_add(1);
-    for (raftpb::Message& m : *batch.mutable_messages()) {
-      if (m.to() != self_) {
-        if (!warned) {
-          spdlog::warn("member {:x} dropping a message from {:x} addressed to member {:x}", self_,
-                       m.from(), m.to());
-          warned = true;
-        }
-        continue;
+void PeerServiceImpl::StepBatch(peerpb::MessageBatch* batch, bool* warned) {
+  batches_received_.fetch_add(1);
+  for (raftpb::Message& m : *batch->mutable_messages()) {
+    if (m.to() != self_) {
+      if (!*warned) {
+        spdlog::warn("member {:x} dropping a message from {:x} addressed to member {:x}", self_,
+                     m.from(), m.to());
+        *warned = true;
       }
-      handlers_.step(std::move(m));
+      continue;
     }
+    handlers_.step(std::move(m));
   }
-  return grpc::Status::OK;
+}
+
+// Reads one Peer.Stream: each batch is stepped as it arrives, then the next read starts. Deletes
+// itself when the call is over.
+class PeerServiceImpl::StreamReader : public grpc::ServerReadReactor<peerpb::MessageBatch> {
+ public:
+  explicit StreamReader(PeerServiceImpl* service) : service_(service) { StartRead(&batch_); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::OK);  // the sender closed the stream, or it broke
+    if (batch_.cluster_id() != service_->cluster_id_) {
+      spdlog::warn("refusing a peer stream from cluster {:x} (this is cluster {:x})",
+                   batch_.cluster_id(), service_->cluster_id_);
+      return Finish(service_->ClusterMismatch(batch_.cluster_id()));
+    }
+    service_->StepBatch(&batch_, &warned_);
+    batch_.Clear();
+    StartRead(&batch_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  PeerServiceImpl* const service_;
+  peerpb::MessageBatch batch_;  // the batch being read
+  bool warned_ = false;         // a misaddressed message of this stream was logged
+};
+
+grpc::ServerReadReactor<peerpb::MessageBatch>* PeerServiceImpl::Stream(
+    grpc::CallbackServerContext* /*context*/, peerpb::StreamReply* /*reply*/) {
+  return new StreamReader(this);
 }
 
 grpc::Status PeerServiceImpl::Snapshot(grpc::ServerContext* /*context*/,

@@ -3,14 +3,19 @@
 // tests/server/local_cluster.h, and knows nothing of RaftNode: it calls a PeerHandlers.
 //
 // Sending (GrpcPeerTransport): Send() never blocks the raft thread. Each peer has a bounded
-// queue drained by its own thread into one long-lived client stream (Peer.Stream), everything
-// queued going out as one MessageBatch (up to kMaxBatchBytes). A full queue drops the message and
-// reports the peer unreachable (raft retransmits), so a slow or dead peer can never exhaust
-// memory or stall the raft thread or the other peers. A broken stream is reopened with
-// exponential backoff. MSG_SNAPSHOT goes on a call of its own (Peer.Snapshot): the message, then
-// the key space's chunks; the outcome is always reported (report_snapshot), success or failure.
+// queue written into one long-lived client stream (Peer.Stream, gRPC's callback API): one batch
+// is in flight at a time, and everything queued meanwhile goes out as the next MessageBatch (up
+// to kMaxBatchBytes). The write of a batch starts on the thread that finds the stream idle --
+// the raft thread in Send, or gRPC's thread when the previous write completes -- so a message
+// to an idle peer leaves without a thread hand-off. A full queue drops the message and reports
+// the peer unreachable (raft retransmits), so a slow or dead peer can never exhaust memory or
+// stall the raft thread or the other peers. Each peer's own thread opens the stream when there
+// is something to send, and reopens a broken one with exponential backoff. MSG_SNAPSHOT goes on a
+// call of its own (Peer.Snapshot): the message, then the key space's chunks; the outcome is always
+// reported (report_snapshot), success or failure.
 //
-// Receiving (PeerServiceImpl): batches from another cluster are refused (FAILED_PRECONDITION);
+// Receiving (PeerServiceImpl): Peer.Stream is read on gRPC's callback threads (stepping only
+// queues); batches from another cluster are refused (FAILED_PRECONDITION);
 // messages for another member are dropped; a snapshot's key space is installed before its
 // message is stepped, and a snapshot that was not installed steps nothing.
 #pragma once
@@ -92,6 +97,8 @@ class GrpcPeerTransport : public PeerSender {
   size_t queued_bytes(uint64_t peer) const;
 
  private:
+  class StreamCall;
+
   // One outgoing peer. Everything marked "guarded" is guarded by `mu`.
   struct Peer {
     uint64_t id = 0;
@@ -99,15 +106,21 @@ class GrpcPeerTransport : public PeerSender {
     std::unique_ptr<peerpb::Peer::Stub> stub;  // over one channel, shared by both calls
 
     mutable std::mutex mu;
-    std::condition_variable cv;  // signalled on new messages and on Stop
-    bool stopped = false;        // guarded; set once by Stop
+    // Signalled on new messages while no stream is open, on a broken or finished stream, and on
+    // Stop.
+    std::condition_variable cv;
+    bool stopped = false;  // guarded; set once by Stop
     // Messages waiting for the stream, oldest first; invariant: queued_bytes is the sum of
     // their ByteSizeLong(), and both stay within kMaxQueuedMessages / kMaxQueuedBytes.
     std::deque<raftpb::Message> queue;  // guarded
     size_t queued_bytes = 0;            // guarded
-    // The calls in flight, so that Stop can cancel them (guarded; null when none).
-    grpc::ClientContext* stream_call = nullptr;
+    // The open stream that writers may start writes on (guarded; null while none is open or
+    // while the stream thread retires a broken one). Owned by the stream thread.
+    StreamCall* stream = nullptr;
+    // The snapshot call in flight, so that Stop can cancel it (guarded; null when none).
     grpc::ClientContext* snapshot_call = nullptr;
+    // The peer was logged unreachable and has not been reached since (guarded).
+    bool down = false;
     // True from the moment a snapshot send is accepted until just before it is reported.
     bool snapshot_running = false;  // guarded
     std::thread stream_thread;
@@ -115,12 +128,17 @@ class GrpcPeerTransport : public PeerSender {
     std::thread snapshot_thread;  // guarded
   };
 
-  // The stream thread of `p`: open a stream when there is something to send, write batches,
-  // on error report unreachable and retry after a backoff. Returns when stopped.
+  // The stream thread of `p`: open a stream when there is something to send, wait until it
+  // breaks, then report unreachable and retry after a backoff. Returns when stopped.
   void StreamLoop(Peer* p);
-  // Writes queued batches on one open stream until it breaks or the peer stops. Returns true
-  // when the stream broke (a batch may have been lost).
-  bool WriteBatches(Peer* p, grpc::ClientWriter<peerpb::MessageBatch>* writer, bool* delivered_any);
+  // Runs one stream from opening to its end (broken, or the peer stopped); deletes it. Returns
+  // whether any batch was delivered on it.
+  bool RunStream(Peer* p);
+  // Starts the write of the next batch on p's stream if it is open and idle and messages are
+  // queued. Must be called without p->mu held (gRPC may run the write's completion inline).
+  void StartNextWrite(Peer* p);
+  // The completion of a batch write on `call` (gRPC's thread).
+  void WriteDone(Peer* p, StreamCall* call, bool ok);
   // Accepts (or refuses, reporting failure) a snapshot send to `p`.
   void StartSnapshot(Peer* p, raftpb::Message message);
   // The snapshot thread: sends the message and the key space, then reports the outcome.
@@ -146,17 +164,17 @@ void ConfigurePeerServerKeepalive(grpc::ServerBuilder* builder);
 
 // The receiving side, registered on the member's peer gRPC server. Thread-safe (gRPC runs
 // several calls at once); never crashes on malformed input, which gets an error status.
-class PeerServiceImpl final : public peerpb::Peer::Service {
+class PeerServiceImpl final
+    : public peerpb::Peer::WithCallbackMethod_Stream<peerpb::Peer::Service> {
  public:
   PeerServiceImpl(uint64_t cluster_id, uint64_t self, PeerHandlers handlers)
       : cluster_id_(cluster_id), self_(self), handlers_(std::move(handlers)) {}
 
   // Steps every message of every batch addressed to this member, in order, until the sender
   // closes the stream (OK) or sends a batch of another cluster (FAILED_PRECONDITION, nothing of
-  // that batch stepped).
-  grpc::Status Stream(grpc::ServerContext* context,
-                      grpc::ServerReader<peerpb::MessageBatch>* reader,
-                      peerpb::StreamReply* reply) override;
+  // that batch stepped). Runs on gRPC's callback threads.
+  grpc::ServerReadReactor<peerpb::MessageBatch>* Stream(grpc::CallbackServerContext* context,
+                                                        peerpb::StreamReply* reply) override;
   // Expects a MSG_SNAPSHOT for this member, then the chunks; installs them and only then steps
   // the message (applied = true). Any failure is an error status and steps nothing.
   grpc::Status Snapshot(grpc::ServerContext* context,
@@ -167,8 +185,12 @@ class PeerServiceImpl final : public peerpb::Peer::Service {
   uint64_t batches_received() const { return batches_received_.load(); }
 
  private:
+  class StreamReader;
   // FAILED_PRECONDITION naming both cluster ids.
   grpc::Status ClusterMismatch(uint64_t theirs) const;
+  // Steps the messages of one accepted batch addressed to this member; the first misaddressed
+  // one of a stream is logged (*warned).
+  void StepBatch(peerpb::MessageBatch* batch, bool* warned);
 
   const uint64_t cluster_id_;
   const uint64_t self_;

@@ -459,9 +459,12 @@ TEST(PeerTransportTest, HungPeerStallsNobodyAndStopReturnsPromptly) {
   ASSERT_TRUE(WaitUntil([&] { return sender.snapshot_reports().size() == 1; }));
   EXPECT_EQ(sender.snapshot_reports()[0], std::make_pair(kHung, false));
 
-  // More than the hung peer's queue holds, then a few for the live peer: those arrive.
+  // One message goes into a batch whose write never completes; then more than the hung peer's
+  // queue holds behind it, then a few for the live peer: those arrive.
+  transport->Send({Msg(kSender, kHung, 1)});
+  ASSERT_TRUE(WaitUntil([&] { return transport->queued_messages(kHung) == 0; }));
   const size_t kMessages = GrpcPeerTransport::kMaxQueuedMessages + 1000;
-  for (uint64_t i = 1; i <= kMessages; ++i) transport->Send({Msg(kSender, kHung, i)});
+  for (uint64_t i = 2; i <= kMessages; ++i) transport->Send({Msg(kSender, kHung, i)});
   EXPECT_LE(transport->queued_messages(kHung), GrpcPeerTransport::kMaxQueuedMessages);
   EXPECT_GT(sender.unreachable(kHung), 0);
   for (uint64_t i = 1; i <= 100; ++i) transport->Send({Msg(kSender, kReceiver, i)});
