@@ -115,12 +115,15 @@ Status VisitLive(VersionSource& source, const KeyRange& range, int64_t revision,
       live.mod_revision = parsed.revision;
       if (!visit(live)) return Status::Ok();
     }
-    // Older versions of the same key are hidden behind this one: go to the next user key.
-    // The prefix is copied because Next() invalidates the view.
-    const std::string key_prefix(parsed.key_prefix);
+    // Older versions of the same key are hidden behind this one: go to the next user key, the
+    // first key after all of them (copied: Next() invalidates the view). When that is already
+    // past the range -- always, for a single-key range -- the visit is over, with no Next()
+    // and no second seek.
+    const std::string next_user_key = NextUserKey(parsed.key_prefix);
+    if (next_user_key >= range.upper) break;
     it->Next();
-    if (it->Valid() && View(it->key()).starts_with(key_prefix)) {
-      it->Seek(NextUserKey(key_prefix));
+    if (it->Valid() && View(it->key()) < std::string_view(next_user_key)) {
+      it->Seek(next_user_key);
     }
   }
   return FromRocks(it->status(), "mvcc: reading the key space");
