@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "storage/thread_name.h"
+
 #include "storage/mvcc_write_batch.h"
 
 namespace raftkv::server {
@@ -17,7 +19,10 @@ void Applier::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable()) return;
   stop_ = false;
-  thread_ = std::thread([this] { Main(); });
+  thread_ = std::thread([this] {
+    NameThisThread("kvd-apply");
+    Main();
+  });
 }
 
 void Applier::Stop() {

@@ -9,15 +9,24 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
+
+#include "storage/thread_name.h"
 
 namespace raftkv::server {
 
 class BlockingPool {
  public:
-  explicit BlockingPool(int threads) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Main(); });
+  // `name` names the threads (see storage/thread_name.h).
+  BlockingPool(int threads, std::string name) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this, name] {
+        NameThisThread(name);
+        Main();
+      });
+    }
   }
   ~BlockingPool() {
     {

@@ -25,7 +25,8 @@ grpc::Status ToGrpcStatus(const Status& status);
 // and Compact, wait on a thread of the service's BlockingPool, never on gRPC's threads.
 class KvService final : public etcdserverpb::KV::CallbackService {
  public:
-  explicit KvService(KvFrontend* kv) : kv_(kv), blocking_(kBlockingThreads), reads_(kReadThreads) {}
+  explicit KvService(KvFrontend* kv)
+      : kv_(kv), blocking_(kBlockingThreads, "kvd-blocking"), reads_(kReadThreads, "kvd-reads") {}
   grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* context,
                                   const etcdserverpb::RangeRequest* request,
                                   etcdserverpb::RangeResponse* response) override;

@@ -19,6 +19,7 @@
 #include "storage/mvcc_store.h"
 #include "storage/raft_log_store.h"
 #include "storage/snapshot_stream.h"
+#include "storage/thread_name.h"
 
 namespace raftkv::server {
 namespace {
@@ -178,7 +179,10 @@ Status KvdMember::Open() {
   cluster_service_ = std::make_unique<ClusterService>(kv_.get(), hooks);
 
   // Threads first, then the servers that feed them.
-  expirer_ = std::thread([this] { ExpiryLoop(); });
+  expirer_ = std::thread([this] {
+    NameThisThread("kvd-expiry");
+    ExpiryLoop();
+  });
   applier_->Start();
   RAFTKV_RETURN_IF_ERROR(node_->Start());
 
@@ -211,7 +215,10 @@ Status KvdMember::Open() {
                            config_.listen_client_urls.front().ToString() +
                            " (address in use or not local?)");
   }
-  publisher_ = std::thread([this] { PublishLoop(); });
+  publisher_ = std::thread([this] {
+    NameThisThread("kvd-publish");
+    PublishLoop();
+  });
   return Status::Ok();
 }
 

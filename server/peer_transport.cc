@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include "storage/thread_name.h"
+
 namespace raftkv::server {
 namespace {
 
@@ -100,7 +102,10 @@ GrpcPeerTransport::GrpcPeerTransport(uint64_t cluster_id, uint64_t self,
   }
   for (auto& [id, peer] : peers_) {
     Peer* p = peer.get();
-    p->stream_thread = std::thread([this, p] { StreamLoop(p); });
+    p->stream_thread = std::thread([this, p] {
+      NameThisThread("kvd-peer-" + Hex(p->id).substr(0, 6));
+      StreamLoop(p);
+    });
   }
 }
 

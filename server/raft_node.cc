@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "raft/config.h"
+#include "storage/thread_name.h"
 
 namespace raftkv::server {
 namespace {
@@ -49,7 +50,10 @@ Status RaftNode::Start() {
   PublishState();
   std::lock_guard<std::mutex> lock(mu_);
   stop_ = false;
-  thread_ = std::thread([this] { Main(); });
+  thread_ = std::thread([this] {
+    NameThisThread("kvd-raft");
+    Main();
+  });
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 #include "storage/codec.h"
 #include "storage/mvcc_generation.h"
 #include "storage/mvcc_write_batch.h"
+#include "storage/thread_name.h"
 
 namespace raftkv::storage {
 namespace {
@@ -86,7 +87,10 @@ StatusOr<std::unique_ptr<MvccStore>> MvccStore::Open(Database* db, MvccOptions o
   store->state_ = state;
   store->pass_ = std::move(pass);
   if (store->options_.background_compaction) {
-    store->compactor_ = std::thread([s = store.get()] { s->CompactorMain(); });
+    store->compactor_ = std::thread([s = store.get()] {
+      NameThisThread("kvd-compact");
+      s->CompactorMain();
+    });
   }
   return store;
 }
