@@ -68,10 +68,12 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context,
                                            etcdserverpb::RangeResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // A serializable read is answered here; a linearizable one waits for its read index without
-  // a thread, then runs on the read pool.
+  // a thread, then runs on the read pool (one key) or the blocking pool (a range, which may be
+  // a long scan: it must not hold up the single-key reads).
+  BlockingPool* pool = request->range_end().empty() ? &reads_ : &blocking_;
   kv_->RangeAsync(*request, FinishCall(reactor, response),
-                  [this, context, reactor](std::function<void()> read) {
-                    reads_.Post([context, reactor, read = std::move(read)] {
+                  [pool, context, reactor](std::function<void()> read) {
+                    pool->Post([context, reactor, read = std::move(read)] {
                       // A client that went away is not read for.
                       if (context->IsCancelled()) return reactor->Finish(TimedOut());
                       read();

@@ -21,8 +21,9 @@ grpc::Status ToGrpcStatus(const Status& status);
 
 // The KV service, on gRPC's callback API. Writes (Put, DeleteRange, Txn) propose and return; the
 // apply thread finishes the call when the entry is applied, so no thread waits per write in
-// flight. A serializable Range is answered on the callback thread at once; a linearizable one,
-// and Compact, wait on a thread of the service's BlockingPool, never on gRPC's threads.
+// flight. A serializable Range is answered on the callback thread at once; a linearizable one
+// waits for its read index without a thread and then runs on one of the service's pools, as
+// does Compact -- never on gRPC's threads.
 class KvService final : public etcdserverpb::KV::CallbackService {
  public:
   explicit KvService(KvFrontend* kv)
@@ -44,15 +45,17 @@ class KvService final : public etcdserverpb::KV::CallbackService {
                                     etcdserverpb::CompactionResponse* response) override;
 
  private:
-  // Threads for the calls that block (compactions, which may wait for a physical compaction):
-  // as many waits at once, the rest queue. A queued call whose client went away or whose
+  // Threads for the calls that block or may take long: compactions (which may wait for a
+  // physical compaction) and linearizable reads of a range (a scan): as many at once, the rest
+  // queue. A queued call whose client went away or whose
   // request timeout passed in the queue is answered "request timed out" without running, so
   // the queue drains within one request timeout of the last arrival (which bounds a
   // shutdown's wait for calls in flight).
   static constexpr int kBlockingThreads = 16;
-  // Threads that run linearizable reads once their read index is applied (KvFrontend::
-  // RangeAsync). A read never waits there, so a few threads keep both cores busy; a read queued
-  // for longer than the request timeout is answered "request timed out" without running.
+  // Threads that run linearizable single-key reads once their read index is applied
+  // (KvFrontend::RangeAsync). Such a read is short and never waits there, so a few threads keep
+  // both cores busy; a read queued for longer than the request timeout is answered "request
+  // timed out" without running.
   static constexpr int kReadThreads = 4;
 
   KvFrontend* const kv_;   // not owned
