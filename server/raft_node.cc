@@ -208,6 +208,20 @@ bool RaftNode::PersistWithRetry(const raft::Ready& ready) {
 void RaftNode::ProcessReady() {
   raft::Ready ready = core_->GetReady();
 
+  // 0. Committed entries are durable locally already (raft/ready.h, step 3), and a read state
+  // only waits for the applier: both start now, in parallel with this Ready's sends and write,
+  // instead of one write (under load, one fsync) later. A Ready that installs a snapshot keeps
+  // the strict order: its entries follow the snapshot's key space.
+  std::vector<raftpb::Entry> conf_changes;
+  if (!ready.snapshot) {
+    for (const raftpb::Entry& entry : ready.committed_entries) {
+      if (entry.type() == raftpb::ENTRY_CONF_CHANGE) conf_changes.push_back(entry);
+    }
+    applier_->Enqueue(std::move(ready.committed_entries));
+    ready.committed_entries.clear();
+    CompleteReadStates(ready.read_states);
+  }
+
   // 1. A leader's appends, heartbeats and snapshots leave before its own write.
   std::vector<raftpb::Message> early, after;
   for (raftpb::Message& m : ready.messages) {
@@ -225,14 +239,16 @@ void RaftNode::ProcessReady() {
   if (ready.snapshot) {
     conf_history_.clear();
     conf_history_[ready.snapshot->metadata().index()] = ready.snapshot->metadata().conf_state();
+    for (const raftpb::Entry& entry : ready.committed_entries) {
+      if (entry.type() == raftpb::ENTRY_CONF_CHANGE) conf_changes.push_back(entry);
+    }
   }
 
   // 3. Messages that depend on the write.
   if (!after.empty()) sender_->Send(std::move(after));
 
-  // 4. Configuration changes take effect in the core now; everything goes to the applier.
-  for (const raftpb::Entry& entry : ready.committed_entries) {
-    if (entry.type() != raftpb::ENTRY_CONF_CHANGE) continue;
+  // 4. Configuration changes take effect in the core now (before Advance, raft/ready.h step 3).
+  for (const raftpb::Entry& entry : conf_changes) {
     raftpb::ConfChange cc;
     if (!cc.ParseFromString(entry.data())) {
       spdlog::error("member {:x}: conf change entry {} does not parse; skipped", options_.id,
@@ -246,17 +262,23 @@ void RaftNode::ProcessReady() {
                     s.ToString());
     }
   }
-  applier_->Enqueue(std::move(ready.committed_entries));
-  for (const raft::ReadState& rs : ready.read_states) {
+  if (ready.snapshot) {
+    applier_->Enqueue(std::move(ready.committed_entries));
+    CompleteReadStates(ready.read_states);
+  }
+
+  // 5.
+  core_->Advance();
+}
+
+void RaftNode::CompleteReadStates(const std::vector<raft::ReadState>& read_states) {
+  for (const raft::ReadState& rs : read_states) {
     if (rs.request_ctx.size() != 8) continue;
     uint64_t id = 0;
     for (int i = 0; i < 8; ++i)
       id |= uint64_t{static_cast<unsigned char>(rs.request_ctx[i])} << (8 * i);
     read_waiters_->Complete(id, ReadIndexOutcome{Status::Ok(), rs.index});
   }
-
-  // 5.
-  core_->Advance();
 }
 
 void RaftNode::MaybeSnapshotLog() {

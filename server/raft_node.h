@@ -2,11 +2,13 @@
 // core and the raft log store. It drains an inbox (peer messages, proposals, read requests,
 // reports from the transport), ticks the core on a timer, and for every Ready does, in the order
 // raft/ready.h demands:
+//   0. hands every committed entry to the apply thread and answers read-index requests with
+//      their index (committed entries are durable locally already, so the applier works in
+//      parallel with steps 1-2; a Ready that installs a snapshot does this after step 4);
 //   1. a leader sends its appends, heartbeats and snapshots at once (thesis 10.2.1);
 //   2. persists the Ready in one WriteBatch, fsynced when it must be (RaftLogStore::Save);
 //   3. sends the other messages (votes, acknowledgements: they depend on step 2);
-//   4. applies configuration changes to the core (before Advance), hands every committed entry
-//      to the apply thread, and answers read-index requests with their index;
+//   4. applies configuration changes to the core (before Advance);
 //   5. calls Advance.
 // Every public method is thread-safe: it only queues an input and wakes the thread.
 #pragma once
@@ -114,10 +116,12 @@ class RaftNode {
   void Enqueue(Input input);
   void Main();
   void Handle(Input& input);
-  // Steps 1-5 of the file comment for one Ready.
+  // Steps 0-5 of the file comment for one Ready.
   void ProcessReady();
   // Persists the Ready, retrying a failed write until it succeeds or the node stops.
   bool PersistWithRetry(const raft::Ready& ready);
+  // Hands each read state to the read waiter it names (its 8-byte little-endian context).
+  void CompleteReadStates(const std::vector<raft::ReadState>& read_states);
   // Records a log snapshot at the applied index and compacts the log when it is due.
   void MaybeSnapshotLog();
   void PublishState();
