@@ -10,6 +10,9 @@
 namespace raftkv::server {
 namespace {
 
+// How long an unanswered ReadIndex round is remembered (far beyond any request timeout).
+constexpr auto kReadRoundLifetime = std::chrono::minutes(5);
+
 // Messages a leader may send before its own write is durable (raft/ready.h, step 2).
 bool MaySendBeforePersist(const raftpb::Message& m) {
   return m.type() == raftpb::MSG_APPEND || m.type() == raftpb::MSG_HEARTBEAT ||
@@ -136,6 +139,8 @@ void RaftNode::Main() {
     }
     for (Input& input : inputs) Handle(input);
     inputs.clear();
+    AskReadIndex();
+    ForgetUnansweredReadRounds(now);
     while (core_->HasReady()) {
       ProcessReady();
       {
@@ -170,16 +175,9 @@ void RaftNode::Handle(Input& input) {
       }
       break;
     }
-    case Input::Kind::kReadIndex: {
-      std::string ctx(8, '\0');
-      for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>(input.id >> (8 * i));
-      Status s = core_->ReadIndex(std::move(ctx));
-      if (!s.ok()) {
-        read_waiters_->Complete(input.id,
-                                ReadIndexOutcome{Status::Unavailable("etcdserver: no leader"), 0});
-      }
+    case Input::Kind::kReadIndex:
+      reads_to_ask_.push_back(input.id);  // AskReadIndex, after the whole inbox
       break;
-    }
     case Input::Kind::kUnreachable:
       core_->ReportUnreachable(input.id);
       break;
@@ -271,13 +269,41 @@ void RaftNode::ProcessReady() {
   core_->Advance();
 }
 
+void RaftNode::AskReadIndex() {
+  if (reads_to_ask_.empty()) return;
+  const uint64_t round = next_round_++;
+  std::string ctx(8, '\0');
+  for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>(round >> (8 * i));
+  // Recorded first: a single voter answers inside ReadIndex.
+  asked_rounds_[round] = AskedRound{std::chrono::steady_clock::now(), std::move(reads_to_ask_)};
+  reads_to_ask_.clear();
+  if (Status s = core_->ReadIndex(std::move(ctx)); !s.ok()) {
+    for (uint64_t id : asked_rounds_[round].read_ids) {
+      read_waiters_->Complete(id,
+                              ReadIndexOutcome{Status::Unavailable("etcdserver: no leader"), 0});
+    }
+    asked_rounds_.erase(round);
+  }
+}
+
 void RaftNode::CompleteReadStates(const std::vector<raft::ReadState>& read_states) {
   for (const raft::ReadState& rs : read_states) {
     if (rs.request_ctx.size() != 8) continue;
-    uint64_t id = 0;
+    uint64_t round = 0;
     for (int i = 0; i < 8; ++i)
-      id |= uint64_t{static_cast<unsigned char>(rs.request_ctx[i])} << (8 * i);
-    read_waiters_->Complete(id, ReadIndexOutcome{Status::Ok(), rs.index});
+      round |= uint64_t{static_cast<unsigned char>(rs.request_ctx[i])} << (8 * i);
+    auto it = asked_rounds_.find(round);
+    if (it == asked_rounds_.end()) continue;  // forgotten, or answered twice
+    for (uint64_t id : it->second.read_ids) {
+      read_waiters_->Complete(id, ReadIndexOutcome{Status::Ok(), rs.index});
+    }
+    asked_rounds_.erase(it);
+  }
+}
+
+void RaftNode::ForgetUnansweredReadRounds(std::chrono::steady_clock::time_point now) {
+  while (!asked_rounds_.empty() && now - asked_rounds_.begin()->second.asked > kReadRoundLifetime) {
+    asked_rounds_.erase(asked_rounds_.begin());
   }
 }
 

@@ -10,6 +10,8 @@
 //   3. sends the other messages (votes, acknowledgements: they depend on step 2);
 //   4. applies configuration changes to the core (before Advance);
 //   5. calls Advance.
+// Reads asked for in one drain of the inbox share one ReadIndex request of the core, so a
+// follower forwards one message per drain, not one per read.
 // Every public method is thread-safe: it only queues an input and wakes the thread.
 #pragma once
 
@@ -120,8 +122,14 @@ class RaftNode {
   void ProcessReady();
   // Persists the Ready, retrying a failed write until it succeeds or the node stops.
   bool PersistWithRetry(const raft::Ready& ready);
-  // Hands each read state to the read waiter it names (its 8-byte little-endian context).
+  // Asks the core for one read index on behalf of every read that arrived since the last call
+  // (they all arrived before the round starts, so its index serves each of them).
+  void AskReadIndex();
+  // Hands each read state to the reads of the round it names (its 8-byte context).
   void CompleteReadStates(const std::vector<raft::ReadState>& read_states);
+  // Forgets rounds the core never answered (it lost leadership) after kReadRoundLifetime; their
+  // reads' waiters have expired by their own deadlines long before.
+  void ForgetUnansweredReadRounds(std::chrono::steady_clock::time_point now);
   // Records a log snapshot at the applied index and compacts the log when it is due.
   void MaybeSnapshotLog();
   void PublishState();
@@ -139,6 +147,17 @@ class RaftNode {
   // log snapshot at the applied index records the configuration of that index (the raft thread
   // applies configuration changes before the apply thread catches up).
   std::map<uint64_t, raftpb::ConfState> conf_history_;
+  // Read ids asked for since the inbox was last drained; they share the next ReadIndex round.
+  std::vector<uint64_t> reads_to_ask_;
+  // One ReadIndex round asked of the core: when, and the reads waiting for its index.
+  struct AskedRound {
+    std::chrono::steady_clock::time_point asked;
+    std::vector<uint64_t> read_ids;
+  };
+  // Rounds asked and not yet answered, by round number (the read state's context); numbers
+  // grow with time, so the oldest round is first.
+  std::map<uint64_t, AskedRound> asked_rounds_;
+  uint64_t next_round_ = 1;
 
   std::mutex mu_;
   std::condition_variable cv_;

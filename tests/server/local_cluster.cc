@@ -126,6 +126,7 @@ void LocalCluster::Isolate(uint64_t id, bool isolated) {
 void LocalCluster::Deliver(uint64_t from, std::vector<raftpb::Message> messages) {
   std::lock_guard<std::mutex> lock(mu_);
   for (raftpb::Message& m : messages) {
+    ++sent_counts_[{from, m.type()}];
     const uint64_t to = m.to();
     if (to == 0 || to > members_.size()) continue;
     RaftNode* sender = member(from).node.get();
@@ -143,6 +144,12 @@ void LocalCluster::Deliver(uint64_t from, std::vector<raftpb::Message> messages)
     if (cut) continue;
     target->Step(std::move(m));
   }
+}
+
+uint64_t LocalCluster::SentCount(uint64_t from, raftpb::MessageType type) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sent_counts_.find({from, type});
+  return it == sent_counts_.end() ? 0 : it->second;
 }
 
 void LocalCluster::SendSnapshot(uint64_t from, raftpb::Message message) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -78,6 +79,8 @@ class LocalCluster {
 
   // Called by the members' senders (any thread).
   void Deliver(uint64_t from, std::vector<raftpb::Message> messages);
+  // How many messages of `type` member `from` has sent so far (delivered or cut).
+  uint64_t SentCount(uint64_t from, raftpb::MessageType type);
 
  private:
   [[nodiscard]] Status Open(LocalMember& m, bool bootstrap);
@@ -93,7 +96,9 @@ class LocalCluster {
   std::vector<std::unique_ptr<LocalMember>> members_;
   // Guards membership of the members_ pointers' running state against Deliver.
   std::mutex mu_;
-  std::set<uint64_t> isolated_;         // guarded by mu_
+  std::set<uint64_t> isolated_;  // guarded by mu_
+  // Messages sent, by (sender, type); guarded by mu_.
+  std::map<std::pair<uint64_t, int>, uint64_t> sent_counts_;
   std::vector<std::thread> snapshots_;  // guarded by mu_; joined on destruction
   uint64_t next_request_id_ = 1;        // guarded by mu_
 };
