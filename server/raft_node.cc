@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 
 #include "raft/config.h"
 #include "storage/thread_name.h"
@@ -50,6 +51,10 @@ Status RaftNode::Start() {
   core_ = std::move(*core);
   conf_history_.clear();
   conf_history_[snapshot_index] = log_->conf_state();
+  std::random_device random;
+  next_round_ = ((uint64_t{random()} << 32) | random()) >> 1;
+  asked_rounds_.clear();
+  reads_to_ask_.clear();
   PublishState();
   std::lock_guard<std::mutex> lock(mu_);
   stop_ = false;

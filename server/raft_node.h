@@ -157,7 +157,10 @@ class RaftNode {
   // Rounds asked and not yet answered, by round number (the read state's context); numbers
   // grow with time, so the oldest round is first.
   std::map<uint64_t, AskedRound> asked_rounds_;
-  uint64_t next_round_ = 1;
+  // The next round number. Each start draws a random first number below 2^63, so numbers never
+  // wrap and an answer to an earlier incarnation's round, delivered late, names no round of
+  // this one (it would carry a read index older than the reads waiting now).
+  uint64_t next_round_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;
