@@ -120,13 +120,15 @@ Status KvdMember::Open() {
   node_options.snapshot_every = config_.snapshot_count;
   // Keep etcd's 5000 entries for slow followers, but never more than one snapshot interval.
   node_options.keep_entries_after_snapshot = std::min<uint64_t>(5000, config_.snapshot_count);
+  const auto request_timeout = std::chrono::milliseconds(5000 + 2 * config_.election_timeout_ms);
+  node_options.read_round_lifetime = 2 * request_timeout;
   node_ = std::make_unique<RaftNode>(node_options, log_.get(), applier_.get(), transport_.get(),
                                      apply_waiters_.get(), read_waiters_.get());
 
   KvLimits limits;
   limits.max_request_bytes = config_.max_request_bytes;
   limits.max_txn_ops = static_cast<int>(config_.max_txn_ops);
-  limits.request_timeout = std::chrono::milliseconds(5000 + 2 * config_.election_timeout_ms);
+  limits.request_timeout = request_timeout;
   limits.unsafe_stale_reads = config_.unsafe_stale_reads_for_tests;
   kv_ = std::make_unique<KvFrontend>(config_.cluster_id, config_.member_id, limits, node_.get(),
                                      applier_.get(), store_.get(), apply_waiters_.get(),

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
 
 #include "raft/config.h"
 #include "storage/thread_name.h"
@@ -11,8 +10,15 @@
 namespace raftkv::server {
 namespace {
 
-// How long an unanswered ReadIndex round is remembered (far beyond any request timeout).
-constexpr auto kReadRoundLifetime = std::chrono::minutes(5);
+// A first ReadIndex round number for this start, below 2^63: the wall clock in nanoseconds and
+// the member id, mixed (splitmix64's finalizer), so two starts never share round numbers.
+uint64_t FirstReadRound(uint64_t member_id) {
+  uint64_t x = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
+               (member_id * 0x9e3779b97f4a7c15ULL);
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return (x ^ (x >> 31)) >> 1;
+}
 
 // Messages a leader may send before its own write is durable (raft/ready.h, step 2).
 bool MaySendBeforePersist(const raftpb::Message& m) {
@@ -51,8 +57,8 @@ Status RaftNode::Start() {
   core_ = std::move(*core);
   conf_history_.clear();
   conf_history_[snapshot_index] = log_->conf_state();
-  std::random_device random;
-  next_round_ = ((uint64_t{random()} << 32) | random()) >> 1;
+  next_round_ = FirstReadRound(options_.id);
+  known_leader_ = 0;
   asked_rounds_.clear();
   reads_to_ask_.clear();
   PublishState();
@@ -211,10 +217,11 @@ bool RaftNode::PersistWithRetry(const raft::Ready& ready) {
 void RaftNode::ProcessReady() {
   raft::Ready ready = core_->GetReady();
 
-  // 0. Committed entries are durable locally already (raft/ready.h, step 3), and a read state
-  // only waits for the applier: both start now, in parallel with this Ready's sends and write,
-  // instead of one write (under load, one fsync) later. A Ready that installs a snapshot keeps
-  // the strict order: its entries follow the snapshot's key space.
+  // 0. Committed entries are durable locally already (raft/ready.h, step 3): the applier starts
+  // on them now, in parallel with this Ready's sends and write, instead of one write (under
+  // load, one fsync) later; read states, which only wait for the applier, follow the leader's
+  // appends. A Ready that installs a snapshot keeps the strict order: its entries follow the
+  // snapshot's key space.
   std::vector<raftpb::Entry> conf_changes;
   if (!ready.snapshot) {
     for (const raftpb::Entry& entry : ready.committed_entries) {
@@ -222,7 +229,6 @@ void RaftNode::ProcessReady() {
     }
     applier_->Enqueue(std::move(ready.committed_entries));
     ready.committed_entries.clear();
-    CompleteReadStates(ready.read_states);
   }
 
   // 1. A leader's appends, heartbeats and snapshots leave before its own write.
@@ -231,6 +237,8 @@ void RaftNode::ProcessReady() {
     (core_->is_leader() && MaySendBeforePersist(m) ? early : after).push_back(std::move(m));
   }
   if (!early.empty()) sender_->Send(std::move(early));
+  if (!ready.snapshot) CompleteReadStates(ready.read_states);
+  if (ready.soft_state) NoteLeader(ready.soft_state->leader);
 
   // 2. Persist. A snapshot arrives here only after the transport restored the key space it
   // describes (snapshot_install.h), so the state machine already holds its index.
@@ -280,15 +288,32 @@ void RaftNode::AskReadIndex() {
   std::string ctx(8, '\0');
   for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>(round >> (8 * i));
   // Recorded first: a single voter answers inside ReadIndex.
-  asked_rounds_[round] = AskedRound{std::chrono::steady_clock::now(), std::move(reads_to_ask_)};
+  auto asked =
+      asked_rounds_
+          .emplace(round, AskedRound{std::chrono::steady_clock::now(), std::move(reads_to_ask_)})
+          .first;
   reads_to_ask_.clear();
   if (Status s = core_->ReadIndex(std::move(ctx)); !s.ok()) {
-    for (uint64_t id : asked_rounds_[round].read_ids) {
+    for (uint64_t id : asked->second.read_ids) {
       read_waiters_->Complete(id,
                               ReadIndexOutcome{Status::Unavailable("etcdserver: no leader"), 0});
     }
-    asked_rounds_.erase(round);
+    asked_rounds_.erase(asked);
   }
+}
+
+void RaftNode::NoteLeader(uint64_t leader) {
+  if (leader == known_leader_) return;
+  known_leader_ = leader;
+  // The rounds asked of the old leader may never be answered (a leader that steps down drops
+  // its pending reads): like etcd, their reads fail now and the clients retry.
+  for (auto& [round, asked] : asked_rounds_) {
+    for (uint64_t id : asked.read_ids) {
+      read_waiters_->Complete(
+          id, ReadIndexOutcome{Status::Unavailable("etcdserver: leader changed"), 0});
+    }
+  }
+  asked_rounds_.clear();
 }
 
 void RaftNode::CompleteReadStates(const std::vector<raft::ReadState>& read_states) {
@@ -307,14 +332,19 @@ void RaftNode::CompleteReadStates(const std::vector<raft::ReadState>& read_state
 }
 
 void RaftNode::ForgetUnansweredReadRounds(std::chrono::steady_clock::time_point now) {
-  while (!asked_rounds_.empty() && now - asked_rounds_.begin()->second.asked > kReadRoundLifetime) {
+  while (!asked_rounds_.empty() &&
+         now - asked_rounds_.begin()->second.asked > options_.read_round_lifetime) {
     asked_rounds_.erase(asked_rounds_.begin());
   }
 }
 
 void RaftNode::MaybeSnapshotLog() {
   const uint64_t snapshot_index = log_->GetSnapshot()->metadata().index();
-  const uint64_t applied = std::min(applier_->applied_index(), log_->LastIndex());
+  // Capped at what the core handed out: the raft thread has applied every configuration change
+  // up to there (after a crash the store can be ahead of the saved commit, and the changes in
+  // between reach conf_history_ only when they commit again).
+  const uint64_t applied =
+      std::min({applier_->applied_index(), log_->LastIndex(), core_->log().applied()});
   if (applied < snapshot_index + options_.snapshot_every) return;
   // The configuration as of `applied`: the last change at or before it.
   auto it = conf_history_.upper_bound(applied);

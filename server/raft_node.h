@@ -60,6 +60,9 @@ struct RaftNodeOptions {
   // many entries behind it so that slightly slow followers still catch up from the log.
   uint64_t snapshot_every = 10000;
   uint64_t keep_entries_after_snapshot = 5000;
+  // How long a ReadIndex round whose answer never came (a message lost) is remembered; longer
+  // than the request timeout, after which its reads have given up anyway.
+  std::chrono::milliseconds read_round_lifetime{std::chrono::minutes(5)};
 };
 
 // What the node publishes about itself, for Maintenance.Status and response headers.
@@ -127,9 +130,11 @@ class RaftNode {
   void AskReadIndex();
   // Hands each read state to the reads of the round it names (its 8-byte context).
   void CompleteReadStates(const std::vector<raft::ReadState>& read_states);
-  // Forgets rounds the core never answered (it lost leadership) after kReadRoundLifetime; their
-  // reads' waiters have expired by their own deadlines long before.
+  // Forgets rounds never answered (a message lost) after options_.read_round_lifetime; their
+  // reads' waiters have expired by their own deadlines by then.
   void ForgetUnansweredReadRounds(std::chrono::steady_clock::time_point now);
+  // Fails the reads of every asked round when the known leader changes.
+  void NoteLeader(uint64_t leader);
   // Records a log snapshot at the applied index and compacts the log when it is due.
   void MaybeSnapshotLog();
   void PublishState();
@@ -144,8 +149,9 @@ class RaftNode {
   // Owned by the raft thread once started.
   std::unique_ptr<raft::Core> core_;
   // The configuration as of each index where it changed, from the last log snapshot on, so a
-  // log snapshot at the applied index records the configuration of that index (the raft thread
-  // applies configuration changes before the apply thread catches up).
+  // log snapshot at the applied index records the configuration of that index (snapshots are
+  // taken only up to the index the core handed out, whose configuration changes the raft
+  // thread has applied).
   std::map<uint64_t, raftpb::ConfState> conf_history_;
   // Read ids asked for since the inbox was last drained; they share the next ReadIndex round.
   std::vector<uint64_t> reads_to_ask_;
@@ -161,6 +167,7 @@ class RaftNode {
   // wrap and an answer to an earlier incarnation's round, delivered late, names no round of
   // this one (it would carry a read index older than the reads waiting now).
   uint64_t next_round_ = 0;
+  uint64_t known_leader_ = 0;  // the leader of the last soft state (0: none)
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -237,9 +237,9 @@ TEST_F(KvFrontendTest, AsyncSerializableAndInvalidReadsAreAnsweredBeforeTheCallR
   EXPECT_EQ(reads.count(), 0u);
 }
 
-// An isolated member never learns a read index: its linearizable read is answered "request
-// timed out" by the expiry timer (LocalCluster's request timeout is 3 s), and nothing is read.
-TEST_F(KvFrontendTest, AsyncLinearizableReadOfAnIsolatedMemberTimesOut) {
+// An isolated member never learns a read index. Once it gives up on its leader (an election
+// timeout later) its linearizable read fails with etcd's "leader changed", and nothing is read.
+TEST_F(KvFrontendTest, AsyncLinearizableReadOfAMemberThatLosesItsLeaderFailsWithLeaderChanged) {
   const uint64_t follower = leader_ % 3 + 1;
   cluster_.Isolate(follower, true);
   etcdserverpb::RangeRequest get;
@@ -249,7 +249,35 @@ TEST_F(KvFrontendTest, AsyncLinearizableReadOfAnIsolatedMemberTimesOut) {
   kv(follower).RangeAsync(get, answer.Done(), reads.Runner());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!answer.is_answered() && std::chrono::steady_clock::now() < deadline) {
-    kv(follower).ExpireWaiters();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(answer.is_answered());
+  EXPECT_EQ(answer.result.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(answer.result.status().message(), "etcdserver: leader changed");
+  EXPECT_EQ(reads.count(), 0u);
+}
+
+// A read whose read index never comes while the member still follows its leader is answered
+// "request timed out" by the expiry timer (the request timeout is 3 s; the election timeout
+// here, 4-8 s, so the isolated member keeps its leader until then), and nothing is read.
+TEST(KvFrontendTimeoutTest, AsyncLinearizableReadWithoutAnAnswerTimesOut) {
+  TempDir dir;
+  LocalClusterOptions options;
+  options.election_tick = 400;
+  LocalCluster cluster(dir.path(), options);
+  const uint64_t leader = cluster.WaitForLeader(std::chrono::seconds(30));
+  ASSERT_NE(leader, 0u);
+  const uint64_t follower = leader % 3 + 1;
+  cluster.Isolate(follower, true);
+  etcdserverpb::RangeRequest get;
+  get.set_key("k");
+  HandedReads reads;
+  RangeAnswer answer;
+  KvFrontend& kv = *cluster.member(follower).kv;
+  kv.RangeAsync(get, answer.Done(), reads.Runner());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!answer.is_answered() && std::chrono::steady_clock::now() < deadline) {
+    kv.ExpireWaiters();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(answer.is_answered());

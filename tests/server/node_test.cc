@@ -71,7 +71,10 @@ TEST(NodeTest, ConcurrentLinearizableReadsOnAFollowerShareReadIndexRequests) {
   int answered = 0;   // guarded by mu
   int saw_write = 0;  // guarded by mu
   TempDir dir;
-  LocalCluster c(dir.path(), {});
+  // An election timeout of 1-2 s: no leader change during the burst, even on a loaded machine.
+  LocalClusterOptions options;
+  options.election_tick = 100;
+  LocalCluster c(dir.path(), options);
   const uint64_t leader = c.WaitForLeader();
   ASSERT_NE(leader, 0u);
   const uint64_t follower = leader % 3 + 1;
