@@ -335,11 +335,17 @@ void Core::StepFollower(const raftpb::Message& m) {
 }
 
 Status Core::Propose(std::string data) {
+  std::vector<std::string> batch;
+  batch.push_back(std::move(data));
+  return ProposeBatch(std::move(batch));
+}
+
+Status Core::ProposeBatch(std::vector<std::string> data) {
+  if (data.empty()) return Status::Ok();
   raftpb::Message m;
   m.set_type(raftpb::MSG_PROPOSE);
   m.set_from(id_);
-  raftpb::Entry* e = m.add_entries();
-  e->set_data(std::move(data));
+  for (std::string& d : data) m.add_entries()->set_data(std::move(d));
   if (role_ == Role::kLeader) {
     if (!tracker_.IsMember(id_)) return Status::ProposalDropped("this member was removed");
     if (lead_transferee_ != 0) return Status::ProposalDropped("leadership transfer in progress");

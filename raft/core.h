@@ -62,6 +62,10 @@ class Core {
   // accepted (or forwarded): it is replicated, committed and applied later, or lost if
   // leadership changes, so callers wait for it to be applied with a timeout.
   Status Propose(std::string data);
+  // Proposes several commands at once, as consecutive entries in their order: one append to the
+  // log and one append message per follower (a follower forwards them in one message). All are
+  // accepted or none, on the same terms as Propose. An empty batch proposes nothing.
+  Status ProposeBatch(std::vector<std::string> data);
 
   // Proposes one membership change. Only a leader takes it directly, and only one change may be
   // pending (proposed and not applied) at a time: FailedPrecondition otherwise. On a follower it

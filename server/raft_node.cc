@@ -20,6 +20,9 @@ uint64_t FirstReadRound(uint64_t member_id) {
   return (x ^ (x >> 31)) >> 1;
 }
 
+// The most command bytes proposed in one batch: a follower forwards a batch in one message.
+constexpr size_t kMaxProposalBatchBytes = 1 << 20;
+
 // Messages a leader may send before its own write is durable (raft/ready.h, step 2).
 bool MaySendBeforePersist(const raftpb::Message& m) {
   return m.type() == raftpb::MSG_APPEND || m.type() == raftpb::MSG_HEARTBEAT ||
@@ -59,6 +62,8 @@ Status RaftNode::Start() {
   conf_history_[snapshot_index] = log_->conf_state();
   next_round_ = FirstReadRound(options_.id);
   known_leader_ = 0;
+  proposal_ids_.clear();
+  proposal_data_.clear();
   asked_rounds_.clear();
   reads_to_ask_.clear();
   PublishState();
@@ -150,6 +155,7 @@ void RaftNode::Main() {
     }
     for (Input& input : inputs) Handle(input);
     inputs.clear();
+    ProposeQueued();
     AskReadIndex();
     ForgetUnansweredReadRounds(now);
     while (core_->HasReady()) {
@@ -174,18 +180,10 @@ void RaftNode::Handle(Input& input) {
       }
       break;
     }
-    case Input::Kind::kPropose: {
-      Status s = core_->Propose(std::move(input.data));
-      if (!s.ok()) {
-        const bool no_leader = core_->leader() == 0;
-        apply_waiters_->Complete(
-            input.id, ApplyOutcome{Status::Unavailable(no_leader ? "etcdserver: no leader"
-                                                                 : "etcdserver: leader changed"),
-                                   {},
-                                   0});
-      }
+    case Input::Kind::kPropose:
+      proposal_ids_.push_back(input.id);  // ProposeQueued, after the whole inbox
+      proposal_data_.push_back(std::move(input.data));
       break;
-    }
     case Input::Kind::kReadIndex:
       reads_to_ask_.push_back(input.id);  // AskReadIndex, after the whole inbox
       break;
@@ -280,6 +278,36 @@ void RaftNode::ProcessReady() {
 
   // 5.
   core_->Advance();
+}
+
+void RaftNode::ProposeQueued() {
+  size_t begin = 0;
+  while (begin < proposal_ids_.size()) {
+    // Up to kMaxProposalBatchBytes per batch (at least one proposal).
+    size_t end = begin;
+    size_t bytes = 0;
+    std::vector<std::string> batch;
+    while (end < proposal_ids_.size() &&
+           (end == begin || bytes + proposal_data_[end].size() <= kMaxProposalBatchBytes)) {
+      bytes += proposal_data_[end].size();
+      batch.push_back(std::move(proposal_data_[end]));
+      ++end;
+    }
+    if (Status s = core_->ProposeBatch(std::move(batch)); !s.ok()) {
+      const bool no_leader = core_->leader() == 0;
+      for (size_t i = begin; i < end; ++i) {
+        apply_waiters_->Complete(
+            proposal_ids_[i],
+            ApplyOutcome{Status::Unavailable(no_leader ? "etcdserver: no leader"
+                                                       : "etcdserver: leader changed"),
+                         {},
+                         0});
+      }
+    }
+    begin = end;
+  }
+  proposal_ids_.clear();
+  proposal_data_.clear();
 }
 
 void RaftNode::AskReadIndex() {

@@ -10,8 +10,9 @@
 //   3. sends the other messages (votes, acknowledgements: they depend on step 2);
 //   4. applies configuration changes to the core (before Advance);
 //   5. calls Advance.
-// Reads asked for in one drain of the inbox share one ReadIndex request of the core, so a
-// follower forwards one message per drain, not one per read.
+// Proposals made in one drain of the inbox go to the core as one batch, and reads asked for in
+// one drain share one ReadIndex request: a leader sends one append per follower, and a
+// follower forwards one message, per drain rather than per request.
 // Every public method is thread-safe: it only queues an input and wakes the thread.
 #pragma once
 
@@ -125,6 +126,9 @@ class RaftNode {
   void ProcessReady();
   // Persists the Ready, retrying a failed write until it succeeds or the node stops.
   bool PersistWithRetry(const raft::Ready& ready);
+  // Proposes the commands queued since the last call in batches (one append, and on a follower
+  // one forwarded message, per batch); a refused batch completes its waiters with Unavailable.
+  void ProposeQueued();
   // Asks the core for one read index on behalf of every read that arrived since the last call
   // (they all arrived before the round starts, so its index serves each of them).
   void AskReadIndex();
@@ -153,6 +157,9 @@ class RaftNode {
   // taken only up to the index the core handed out, whose configuration changes the raft
   // thread has applied).
   std::map<uint64_t, raftpb::ConfState> conf_history_;
+  // Commands proposed since the inbox was last drained (their waiter ids and data, in order).
+  std::vector<uint64_t> proposal_ids_;
+  std::vector<std::string> proposal_data_;
   // Read ids asked for since the inbox was last drained; they share the next ReadIndex round.
   std::vector<uint64_t> reads_to_ask_;
   // One ReadIndex round asked of the core: when, and the reads waiting for its index.

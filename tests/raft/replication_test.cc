@@ -363,6 +363,46 @@ TEST(Proposal, FollowerForwardsProposalToLeader_Rule3) {
   }
 }
 
+TEST(Proposal, BatchIsAppendedInOrderAndReplicatedInOneAppendPerFollower_Sec5_3) {
+  TestCluster cluster({1, 2, 3});
+  ASSERT_TRUE(cluster.Elect(1));
+  cluster.Deliver();
+  const uint64_t last = cluster.core(1).log().LastIndex();
+  RAFTKV_ASSERT_OK(cluster.core(1).ProposeBatch({"a", "b", "c"}));
+  EXPECT_EQ(cluster.core(1).log().LastIndex(), last + 3);
+  std::vector<raftpb::Message> appends = cluster.ProcessReadies();
+  for (uint64_t to : {2, 3}) {
+    int count = 0;
+    for (const raftpb::Message& m : appends) {
+      if (m.type() != MSG_APPEND || m.to() != to) continue;
+      ++count;
+      ASSERT_EQ(m.entries_size(), 3) << "to " << to;
+      EXPECT_EQ(m.entries(0).data(), "a");
+      EXPECT_EQ(m.entries(2).data(), "c");
+    }
+    EXPECT_EQ(count, 1) << "to " << to;
+  }
+  cluster.Deliver();  // the appends above are queued already
+  for (uint64_t id : {1, 2, 3}) {
+    EXPECT_EQ(cluster.AppliedData(id), (std::vector<std::string>{"a", "b", "c"})) << id;
+  }
+}
+
+TEST(Proposal, FollowerForwardsABatchInOneMessageAndWithoutALeaderDropsAllOfIt_Rule3) {
+  TestCluster cluster({1, 2, 3});
+  Status dropped = cluster.core(2).ProposeBatch({"x", "y"});
+  EXPECT_EQ(dropped.code(), StatusCode::kProposalDropped) << dropped.ToString();
+  ASSERT_TRUE(cluster.Elect(1));
+  RAFTKV_ASSERT_OK(cluster.core(2).ProposeBatch({"p", "q"}));
+  cluster.Deliver();
+  std::vector<raftpb::Message> fwd = cluster.Sent(MSG_PROPOSE, 2, 1);
+  ASSERT_EQ(fwd.size(), 1u);
+  ASSERT_EQ(fwd[0].entries_size(), 2);
+  for (uint64_t id : {1, 2, 3}) {
+    EXPECT_EQ(cluster.AppliedData(id), (std::vector<std::string>{"p", "q"})) << id;
+  }
+}
+
 TEST(Proposal, DroppedWhenNoLeaderIsKnown) {
   TestCluster cluster({1, 2, 3});
   Status s = cluster.core(1).Propose("x");
