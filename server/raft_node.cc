@@ -61,7 +61,6 @@ Status RaftNode::Start() {
   conf_history_.clear();
   conf_history_[snapshot_index] = log_->conf_state();
   next_round_ = FirstReadRound(options_.id);
-  known_leader_ = 0;
   proposal_ids_.clear();
   proposal_data_.clear();
   asked_rounds_.clear();
@@ -316,10 +315,10 @@ void RaftNode::AskReadIndex() {
   std::string ctx(8, '\0');
   for (int i = 0; i < 8; ++i) ctx[i] = static_cast<char>(round >> (8 * i));
   // Recorded first: a single voter answers inside ReadIndex.
-  auto asked =
-      asked_rounds_
-          .emplace(round, AskedRound{std::chrono::steady_clock::now(), std::move(reads_to_ask_)})
-          .first;
+  auto asked = asked_rounds_
+                   .emplace(round, AskedRound{std::chrono::steady_clock::now(), core_->leader(),
+                                              std::move(reads_to_ask_)})
+                   .first;
   reads_to_ask_.clear();
   if (Status s = core_->ReadIndex(std::move(ctx)); !s.ok()) {
     for (uint64_t id : asked->second.read_ids) {
@@ -331,17 +330,20 @@ void RaftNode::AskReadIndex() {
 }
 
 void RaftNode::NoteLeader(uint64_t leader) {
-  if (leader == known_leader_) return;
-  known_leader_ = leader;
-  // The rounds asked of the old leader may never be answered (a leader that steps down drops
-  // its pending reads): like etcd, their reads fail now and the clients retry.
-  for (auto& [round, asked] : asked_rounds_) {
-    for (uint64_t id : asked.read_ids) {
+  // A round asked of another leader may never be answered (a leader that steps down drops its
+  // pending reads): like etcd, its reads fail now and the clients retry. Rounds asked of this
+  // leader stand (a Ready's soft state can trail the core, which asks of the leader it knows).
+  for (auto it = asked_rounds_.begin(); it != asked_rounds_.end();) {
+    if (it->second.leader == leader) {
+      ++it;
+      continue;
+    }
+    for (uint64_t id : it->second.read_ids) {
       read_waiters_->Complete(
           id, ReadIndexOutcome{Status::Unavailable("etcdserver: leader changed"), 0});
     }
+    it = asked_rounds_.erase(it);
   }
-  asked_rounds_.clear();
 }
 
 void RaftNode::CompleteReadStates(const std::vector<raft::ReadState>& read_states) {

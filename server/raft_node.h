@@ -137,7 +137,7 @@ class RaftNode {
   // Forgets rounds never answered (a message lost) after options_.read_round_lifetime; their
   // reads' waiters have expired by their own deadlines by then.
   void ForgetUnansweredReadRounds(std::chrono::steady_clock::time_point now);
-  // Fails the reads of every asked round when the known leader changes.
+  // Fails the reads of every round asked of another leader than `leader` (a new soft state's).
   void NoteLeader(uint64_t leader);
   // Records a log snapshot at the applied index and compacts the log when it is due.
   void MaybeSnapshotLog();
@@ -162,9 +162,11 @@ class RaftNode {
   std::vector<std::string> proposal_data_;
   // Read ids asked for since the inbox was last drained; they share the next ReadIndex round.
   std::vector<uint64_t> reads_to_ask_;
-  // One ReadIndex round asked of the core: when, and the reads waiting for its index.
+  // One ReadIndex round asked of the core: when, of which leader, and the reads waiting for its
+  // index.
   struct AskedRound {
     std::chrono::steady_clock::time_point asked;
+    uint64_t leader = 0;
     std::vector<uint64_t> read_ids;
   };
   // Rounds asked and not yet answered, by round number (the read state's context); numbers
@@ -174,7 +176,6 @@ class RaftNode {
   // wrap and an answer to an earlier incarnation's round, delivered late, names no round of
   // this one (it would carry a read index older than the reads waiting now).
   uint64_t next_round_ = 0;
-  uint64_t known_leader_ = 0;  // the leader of the last soft state (0: none)
 
   std::mutex mu_;
   std::condition_variable cv_;

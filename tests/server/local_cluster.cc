@@ -190,14 +190,20 @@ uint64_t LocalCluster::WaitForLeader(std::chrono::seconds timeout) {
 namespace {
 
 bool IsNoLeader(const Status& s) { return s.message() == "etcdserver: no leader"; }
+// A read may also be retried after "leader changed": it changed nothing.
+bool IsNoLeaderOrLeaderChanged(const Status& s) {
+  return IsNoLeader(s) || s.message() == "etcdserver: leader changed";
+}
 
-// Runs `attempt` until it succeeds, fails with anything but "no leader" (which proves the
-// request was dropped, so retrying is safe), or the deadline passes -- as a client would.
+// Runs `attempt` until it succeeds, fails with anything `retryable` does not accept (by default
+// only "no leader", which proves the request was dropped, so retrying is safe), or the deadline
+// passes -- as a client would.
 template <typename Attempt>
-auto RetryWhileNoLeader(std::chrono::steady_clock::time_point deadline, Attempt attempt) {
+auto RetryWhileNoLeader(std::chrono::steady_clock::time_point deadline, Attempt attempt,
+                        bool (*retryable)(const Status&) = IsNoLeader) {
   while (true) {
     auto result = attempt();
-    if (result.ok() || !IsNoLeader(result.status()) ||
+    if (result.ok() || !retryable(result.status()) ||
         std::chrono::steady_clock::now() >= deadline) {
       return result;
     }
@@ -217,7 +223,8 @@ StatusOr<etcdserverpb::PutResponse> LocalCluster::Put(uint64_t via, const std::s
 StatusOr<etcdserverpb::RangeResponse> LocalCluster::Get(uint64_t via, const std::string& key,
                                                         std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  return RetryWhileNoLeader(deadline, [&] { return GetOnce(via, key); });
+  return RetryWhileNoLeader(
+      deadline, [&] { return GetOnce(via, key); }, IsNoLeaderOrLeaderChanged);
 }
 
 StatusOr<etcdserverpb::PutResponse> LocalCluster::PutOnce(uint64_t via, const std::string& key,

@@ -139,6 +139,8 @@ TEST(NodeTest, ConcurrentWritesOnAFollowerAreForwardedInBatches) {
         << answered << " of " << kWrites << " writes answered";
     EXPECT_EQ(revisions.size(), static_cast<size_t>(kWrites));  // all applied, each once
   }
+  // The leader applies on its own thread, possibly after the follower answered.
+  ASSERT_TRUE(WaitApplied(c, leader, c.member(follower).applier->applied_index()));
   EXPECT_EQ(c.member(leader).store->revision(), 1 + kWrites);
   const uint64_t forwarded = c.SentCount(follower, raftpb::MSG_PROPOSE) - before;
   EXPECT_GE(forwarded, 1u);
