@@ -128,6 +128,7 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& option
   database->data_dir_ = options.data_dir;
   database->db_.reset(raw_db);
   database->env_ = std::move(composite_env);
+  database->resume_headroom_bytes_ = options.memtable_budget_bytes;
   for (int i = 0; i < kFamilyCount; ++i) database->families_[i] = handles[i];
 
   if (options.verify_checksums_on_open && !fresh) {
@@ -187,12 +188,22 @@ Status Database::Write(rocksdb::WriteBatch* batch, bool sync) {
   if (needs_resume_.load()) {
     // An earlier write failed (a full disk) and RocksDB stopped accepting writes. Try to resume;
     // Busy means RocksDB's own recovery (which polls for free space) is already running.
-    rocksdb::Status resumed = db_->Resume();
-    if (!resumed.ok()) {
+    // Resuming flushes the memtables into a new WAL and SST files; tried while the disk is still
+    // full, creating the WAL fails and RocksDB makes the error fatal (writes would stay stopped
+    // until a restart), so resume only once there is room for the memtables.
+    std::string not_resumed;
+    uint64_t free_bytes = 0;
+    if (db_->GetEnv()->GetFreeSpace(data_dir_ + "/db", &free_bytes).ok() &&
+        free_bytes < resume_headroom_bytes_) {
+      not_resumed = "the disk still has only " + std::to_string(free_bytes) + " bytes free";
+    } else if (rocksdb::Status resumed = db_->Resume(); !resumed.ok()) {
+      not_resumed = resumed.ToString();
+    }
+    if (!not_resumed.empty()) {
       std::lock_guard<std::mutex> lock(last_error_mu_);
       return Status(last_error_.code(), "writes are stopped after an earlier failure (" +
                                             last_error_.message() +
-                                            ") and have not resumed yet: " + resumed.ToString());
+                                            ") and have not resumed yet: " + not_resumed);
     }
     needs_resume_.store(false);
   }

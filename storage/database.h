@@ -83,8 +83,8 @@ class Database {
 
   // Applies `batch` atomically; with `sync`, it is on stable storage when this returns OK.
   // A full disk gives NoSpace, and so does every later Write until RocksDB resumes: each Write
-  // tries DB::Resume first, and RocksDB also retries by itself, so writes work again soon after
-  // space is freed. Reads keep working throughout.
+  // tries DB::Resume first once the disk has room for the memtables, and RocksDB also retries by
+  // itself, so writes work again soon after space is freed. Reads keep working throughout.
   [[nodiscard]] Status Write(rocksdb::WriteBatch* batch, bool sync);
 
   // The identity stored in the directory (absent only for a directory opened without one and
@@ -107,6 +107,8 @@ class Database {
   // Indexed by Family; owned (destroyed before db_).
   rocksdb::ColumnFamilyHandle* families_[kFamilyCount] = {};
   std::optional<MemberIdentity> identity_;
+  // Free bytes the disk must have before Write calls DB::Resume (room to flush the memtables).
+  uint64_t resume_headroom_bytes_ = 0;
   // Set after a write failed because the disk was full; the next Write calls DB::Resume first.
   std::atomic<bool> needs_resume_{false};
   // The error of the write that stopped RocksDB, repeated (with its code) until writes resume.

@@ -75,4 +75,15 @@ rocksdb::IOStatus FaultFileSystem::ReuseWritableFile(
   return s;
 }
 
+rocksdb::IOStatus FaultFileSystem::GetFreeSpace(const std::string& path,
+                                                const rocksdb::IOOptions& options,
+                                                uint64_t* free_space,
+                                                rocksdb::IODebugContext* dbg) {
+  if (disk_full()) {
+    *free_space = 0;
+    return rocksdb::IOStatus::OK();
+  }
+  return target()->GetFreeSpace(path, options, free_space, dbg);
+}
+
 }  // namespace raftkv::storage

@@ -1,7 +1,8 @@
 // FaultFileSystem: the fake beside RocksDB's file-system seam. It passes everything through to
 // the real file system, except that while the disk is "full" every write, sync and file creation
-// fails with NoSpace, as ENOSPC would. Tests use it to check that a full disk gives a clear error
-// while the process stays up and serves reads, and that writes work again once space is freed.
+// fails with NoSpace, as ENOSPC would, and the free space reported is zero, as statvfs would say.
+// Tests use it to check that a full disk gives a clear error while the process stays up and serves
+// reads, and that writes work again once space is freed.
 #pragma once
 
 #include <rocksdb/file_system.h>
@@ -34,6 +35,9 @@ class FaultFileSystem : public rocksdb::FileSystemWrapper {
                                       const rocksdb::FileOptions& options,
                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
                                       rocksdb::IODebugContext* dbg) override;
+  // Zero bytes while the disk is full (RocksDB's own recovery polls this before resuming).
+  rocksdb::IOStatus GetFreeSpace(const std::string& path, const rocksdb::IOOptions& options,
+                                 uint64_t* free_space, rocksdb::IODebugContext* dbg) override;
 
  private:
   std::atomic<bool> disk_full_{false};

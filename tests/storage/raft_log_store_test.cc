@@ -272,9 +272,11 @@ TEST_F(RaftLogStoreTest, FullDiskFailsSaveWithNoSpaceKeepsReadsAndRecovers) {
   ASSERT_EQ(entries->size(), 10u);
   EXPECT_EQ(entries->back().term(), 1u);
 
-  // Space returns: the same write, retried, goes through. RocksDB may still be finishing its own
-  // recovery, so the first retries may repeat NoSpace (Database::Write): wait for the condition
-  // with a deadline, checking that each refused retry changed nothing.
+  // Space returns: the same write, retried, goes through. RocksDB's own recovery polls the free
+  // space every few seconds and refuses a manual resume meanwhile, so the first retries may repeat
+  // NoSpace (Database::Write): wait for the condition with a deadline, checking that each refused
+  // retry changed nothing. (A resume tried while the disk was still full would have made the
+  // error fatal, and this wait would time out.)
   fs->SetDiskFull(false);
   Status retried = log().Save(Append(8, 14, 2, 7));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
