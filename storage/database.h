@@ -24,6 +24,7 @@ class ColumnFamilyHandle;
 class DB;
 class Env;
 class FileSystem;
+struct ReadOptions;
 class Status;
 class WriteBatch;
 }  // namespace rocksdb
@@ -115,6 +116,17 @@ class Database {
   std::mutex last_error_mu_;
   Status last_error_;  // guarded by last_error_mu_
 };
+
+// ReadOptions for an iterator that sees every key in order, whatever it seeks. Every iterator
+// over Family::kMvccKv must start from these, except a read of one user key's versions: the
+// family has a prefix extractor, and without total_order_seek a seek could skip table files that
+// hold other keys (storage/mvcc_prefix_extractor.h).
+rocksdb::ReadOptions TotalOrderReadOptions();
+// ReadOptions for an iterator over Family::kMvccKv that seeks only version keys of ONE user key
+// and reads no further than that key's versions: RocksDB skips the table files whose prefix
+// filter says they hold none of them, and the iterator ends where the key's versions end.
+// `one_user_key` false gives TotalOrderReadOptions().
+rocksdb::ReadOptions MvccReadOptions(bool one_user_key);
 
 // Maps a RocksDB status to a raftkv Status, prefixing the message with `context`.
 // NoSpace -> NoSpace, Corruption -> Corruption, everything else -> IOError.

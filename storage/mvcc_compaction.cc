@@ -60,7 +60,7 @@ Status MvccStore::CompactStep(bool* more) {
 
   const std::string end = mvcc::GenerationEnd(gen);
   const rocksdb::Slice upper(end);
-  rocksdb::ReadOptions read_options;
+  rocksdb::ReadOptions read_options = TotalOrderReadOptions();
   read_options.iterate_upper_bound = &upper;
   rocksdb::ColumnFamilyHandle* kv_family = db_->family(Family::kMvccKv);
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(read_options, kv_family));

@@ -86,6 +86,17 @@ bool ParseVersionKey(std::string_view stored, ParsedVersionKey* out) {
   return true;
 }
 
+bool IsVersionKey(std::string_view stored) {
+  if (stored.size() < 18) return false;
+  for (size_t i = 8; i + 1 < stored.size(); ++i) {
+    if (stored[i] != kEscape) continue;
+    if (stored[i + 1] == kTerminator) return stored.size() - (i + 2) == 8;
+    if (stored[i + 1] != kEscapedZero) return false;
+    ++i;
+  }
+  return false;
+}
+
 bool DecodeUserKey(std::string_view key_prefix, std::string* user_key) {
   if (key_prefix.size() < 10) return false;
   std::string_view escaped = key_prefix.substr(8, key_prefix.size() - 10);

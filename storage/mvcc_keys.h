@@ -73,6 +73,10 @@ struct ParsedVersionKey {
 };
 // False when `stored` is not a well-formed version key (damaged data).
 bool ParseVersionKey(std::string_view stored, ParsedVersionKey* out);
+// True only when `stored` is exactly a version key: a generation, an escaped user key (every
+// 0x00 followed by 0xff), the terminator and an 8-byte revision. Stricter than ParseVersionKey:
+// a key prefix, NextUserKey, a generation bound or damaged data all give false.
+bool IsVersionKey(std::string_view stored);
 // The user key of a key prefix. False when the escaping is malformed.
 bool DecodeUserKey(std::string_view key_prefix, std::string* user_key);
 

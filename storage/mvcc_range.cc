@@ -69,6 +69,7 @@ KeyRange MakeKeyRange(uint64_t generation, std::string_view key, std::string_vie
   range.lower = KeyPrefix(generation, key);
   if (range_end.empty()) {
     range.upper = NextUserKey(range.lower);
+    range.one_user_key = true;
   } else if (range_end == std::string_view("\0", 1)) {
     range.upper = GenerationEnd(generation);
   } else {
@@ -95,8 +96,10 @@ Status VisitLive(VersionSource& source, const KeyRange& range, int64_t revision,
                  const std::function<bool(const LiveVersion&)>& visit) {
   if (range.empty) return Status::Ok();
   const rocksdb::Slice upper(range.upper);
-  std::unique_ptr<rocksdb::Iterator> it = source.NewIterator(&upper);
-  it->Seek(range.lower);
+  std::unique_ptr<rocksdb::Iterator> it = source.NewIterator(&upper, range.one_user_key);
+  // One user key: straight to its newest version at or below `revision` (a version key, which is
+  // what a one-key iterator may be asked to seek).
+  it->Seek(range.one_user_key ? VersionKeyFromPrefix(range.lower, revision) : range.lower);
   while (it->Valid()) {
     const std::string_view stored = View(it->key());
     if (stored >= std::string_view(range.upper)) break;

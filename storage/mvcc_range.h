@@ -25,15 +25,20 @@ class VersionSource {
  public:
   virtual ~VersionSource() = default;
   // A new iterator over Family::kMvccKv. `upper_bound` (may be null) must outlive it; entries
-  // at or above it may or may not be shown (callers check bounds themselves).
-  virtual std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Slice* upper_bound) = 0;
+  // at or above it may or may not be shown (callers check bounds themselves). With
+  // `one_user_key`, the caller seeks only version keys of one user key and reads no further than
+  // that key's versions, which lets the iterator skip table files that hold none of them
+  // (storage/mvcc_prefix_extractor.h); otherwise it shows every key in order.
+  virtual std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Slice* upper_bound,
+                                                         bool one_user_key) = 0;
 };
 
 // The encoded bounds of a user-key range, [lower, upper).
 struct KeyRange {
   std::string lower;
   std::string upper;
-  bool empty = false;  // nothing can be in it (range_end <= key)
+  bool empty = false;         // nothing can be in it (range_end <= key)
+  bool one_user_key = false;  // just the user key of `lower` (etcd's empty range_end)
 };
 // etcd's range conventions: range_end empty = just `key`; range_end "\0" = every key >= key;
 // otherwise [key, range_end).

@@ -23,8 +23,9 @@ class SnapshotSource : public mvcc::VersionSource {
  public:
   SnapshotSource(Database* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
 
-  std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Slice* upper_bound) override {
-    rocksdb::ReadOptions options;
+  std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Slice* upper_bound,
+                                                 bool one_user_key) override {
+    rocksdb::ReadOptions options = MvccReadOptions(one_user_key);
     options.snapshot = snapshot_;
     options.iterate_upper_bound = upper_bound;
     return std::unique_ptr<rocksdb::Iterator>(
@@ -145,7 +146,7 @@ Status MvccStore::RemoveOtherGenerations(uint64_t generation) {
   bool stale = false;
   for (Family family : {Family::kMvccKv, Family::kMvccMeta}) {
     std::unique_ptr<rocksdb::Iterator> it(
-        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->family(family)));
+        db_->db()->NewIterator(TotalOrderReadOptions(), db_->family(family)));
     it->SeekToFirst();
     if (it->Valid() && it->key().compare(begin) < 0) stale = true;
     it->Seek(end);

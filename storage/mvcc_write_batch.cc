@@ -27,8 +27,11 @@ class MvccWriteBatch::Source : public mvcc::VersionSource {
  public:
   Source(Database* db, rocksdb::WriteBatchWithIndex* batch) : db_(db), batch_(batch) {}
 
-  std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Slice* upper_bound) override {
-    rocksdb::ReadOptions options;
+  // The database's iterator skips table files by prefix filter for a one-key read (the batch's
+  // own index is small and read in full order).
+  std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::Slice* upper_bound,
+                                                 bool one_user_key) override {
+    rocksdb::ReadOptions options = MvccReadOptions(one_user_key);
     options.iterate_upper_bound = upper_bound;
     rocksdb::ColumnFamilyHandle* family = db_->family(Family::kMvccKv);
     return std::unique_ptr<rocksdb::Iterator>(

@@ -69,7 +69,7 @@ Status SnapshotSource::StartFamily(bool* started) {
   if (family_index_ + 1 >= kStreamedFamilyCount) return Status::Ok();
   ++family_index_;
   upper_bound_ = BigEndian64(generation_ + 1);
-  rocksdb::ReadOptions read_options;
+  rocksdb::ReadOptions read_options = TotalOrderReadOptions();
   read_options.snapshot = snapshot_;
   read_options.fill_cache = false;  // a one-time scan must not evict the hot set
   read_options.readahead_size = 2 << 20;

@@ -22,7 +22,7 @@ constexpr auto kWait = std::chrono::seconds(20);
 // Number of stored versions (live or tombstones) in the MVCC key family.
 int RawVersions(Database& db) {
   std::unique_ptr<rocksdb::Iterator> it(
-      db.db()->NewIterator(rocksdb::ReadOptions(), db.family(Family::kMvccKv)));
+      db.db()->NewIterator(TotalOrderReadOptions(), db.family(Family::kMvccKv)));
   int n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
   EXPECT_TRUE(it->status().ok());

@@ -17,7 +17,7 @@ using testing::RangeReq;
 // Every key of `family`, in order.
 std::vector<std::string> RawKeys(Database& db, Family family) {
   std::unique_ptr<rocksdb::Iterator> it(
-      db.db()->NewIterator(rocksdb::ReadOptions(), db.family(family)));
+      db.db()->NewIterator(TotalOrderReadOptions(), db.family(family)));
   std::vector<std::string> keys;
   for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
   return keys;

@@ -46,7 +46,7 @@ std::vector<storagepb::SnapshotChunk> Drain(const Database& db, size_t chunk_byt
 // Counts keys of `generation` in a family, reading the raw column family.
 size_t CountGenerationKeys(const Database& db, Family family, uint64_t generation) {
   std::unique_ptr<rocksdb::Iterator> it(
-      db.db()->NewIterator(rocksdb::ReadOptions(), db.family(family)));
+      db.db()->NewIterator(TotalOrderReadOptions(), db.family(family)));
   size_t n = 0;
   const std::string prefix = BigEndian64(generation);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++n;
