@@ -11,6 +11,8 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
+  # kvd's memory allocator (tcmalloc).
+  libgoogle-perftools-dev
   # A real etcd 3.4 and etcdctl, for the differential tests that compare kvd with etcd.
   etcd-server etcd-client
   # kvctl's output tests compare JSON documents as data.
