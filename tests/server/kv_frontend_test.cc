@@ -239,14 +239,24 @@ TEST_F(KvFrontendTest, AsyncSerializableAndInvalidReadsAreAnsweredBeforeTheCallR
 
 // An isolated member never learns a read index. Once it gives up on its leader (an election
 // timeout later) its linearizable read fails with etcd's "leader changed", and nothing is read.
-TEST_F(KvFrontendTest, AsyncLinearizableReadOfAMemberThatLosesItsLeaderFailsWithLeaderChanged) {
-  const uint64_t follower = leader_ % 3 + 1;
-  cluster_.Isolate(follower, true);
+// The read must be asked while the member still follows its leader (else "no leader" is the
+// right answer), so the follower has learned its leader, and the election timeout is 1-2 s: far
+// longer than the raft thread takes to ask, even on a loaded machine under sanitizers.
+TEST(KvFrontendLeaderLossTest,
+     AsyncLinearizableReadOfAMemberThatLosesItsLeaderFailsWithLeaderChanged) {
+  TempDir dir;
+  LocalClusterOptions options;
+  options.election_tick = 100;
+  LocalCluster cluster(dir.path(), options);
+  const uint64_t leader = cluster.WaitForLeader(std::chrono::seconds(30));
+  ASSERT_NE(leader, 0u);
+  const uint64_t follower = leader % 3 + 1;  // follows `leader` already (WaitForLeader)
+  cluster.Isolate(follower, true);
   etcdserverpb::RangeRequest get;
   get.set_key("k");
   HandedReads reads;
   RangeAnswer answer;
-  kv(follower).RangeAsync(get, answer.Done(), reads.Runner());
+  cluster.member(follower).kv->RangeAsync(get, answer.Done(), reads.Runner());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!answer.is_answered() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

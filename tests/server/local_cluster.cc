@@ -179,7 +179,17 @@ uint64_t LocalCluster::WaitForLeader(std::chrono::seconds timeout) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto& m : members_) {
-        if (m->node && !isolated_.count(m->id) && m->node->state().is_leader) return m->id;
+        if (!m->node || isolated_.count(m->id) || !m->node->state().is_leader) continue;
+        // Every other reachable member must follow it too: a member that has not heard from
+        // the new leader yet would drop what a test asks of it with "no leader".
+        bool followed = true;
+        for (auto& other : members_) {
+          if (other != m && other->node && !isolated_.count(other->id) &&
+              other->node->state().leader != m->id) {
+            followed = false;
+          }
+        }
+        if (followed) return m->id;
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -57,7 +57,8 @@ class LocalCluster {
 
   LocalMember& member(uint64_t id) { return *members_[id - 1]; }
 
-  // Waits until one running member leads and returns its id (0 on timeout).
+  // Waits until one running member leads and every other running, reachable member follows it,
+  // and returns its id (0 on timeout).
   uint64_t WaitForLeader(std::chrono::seconds timeout = std::chrono::seconds(10));
 
   // Stops a member (threads and storage closed) / starts it again on its data directory.
