@@ -237,6 +237,24 @@ TEST_F(KvFrontendTest, AsyncSerializableAndInvalidReadsAreAnsweredBeforeTheCallR
   EXPECT_EQ(reads.count(), 0u);
 }
 
+// A 3-member cluster whose election timeout is `election_tick` ticks of 10 ms.
+struct ClusterWithElectionTick {
+  explicit ClusterWithElectionTick(int election_tick)
+      : cluster(dir.path(), LocalClusterOptions{.election_tick = election_tick}) {}
+  TempDir dir;
+  LocalCluster cluster;
+};
+
+// Waits (up to 30 s) for a leader that every member follows, cuts one of its followers off,
+// and returns that follower's id (0 if no leader came).
+uint64_t IsolateAFollower(LocalCluster& cluster) {
+  const uint64_t leader = cluster.WaitForLeader(std::chrono::seconds(30));
+  if (leader == 0) return 0;
+  const uint64_t follower = leader % 3 + 1;
+  cluster.Isolate(follower, true);
+  return follower;
+}
+
 // An isolated member never learns a read index. Once it gives up on its leader (an election
 // timeout later) its linearizable read fails with etcd's "leader changed", and nothing is read.
 // The read must be asked while the member still follows its leader (else "no leader" is the
@@ -244,14 +262,10 @@ TEST_F(KvFrontendTest, AsyncSerializableAndInvalidReadsAreAnsweredBeforeTheCallR
 // longer than the raft thread takes to ask, even on a loaded machine under sanitizers.
 TEST(KvFrontendLeaderLossTest,
      AsyncLinearizableReadOfAMemberThatLosesItsLeaderFailsWithLeaderChanged) {
-  TempDir dir;
-  LocalClusterOptions options;
-  options.election_tick = 100;
-  LocalCluster cluster(dir.path(), options);
-  const uint64_t leader = cluster.WaitForLeader(std::chrono::seconds(30));
-  ASSERT_NE(leader, 0u);
-  const uint64_t follower = leader % 3 + 1;  // follows `leader` already (WaitForLeader)
-  cluster.Isolate(follower, true);
+  ClusterWithElectionTick c(100);
+  const uint64_t follower = IsolateAFollower(c.cluster);
+  ASSERT_NE(follower, 0u);
+  LocalCluster& cluster = c.cluster;
   etcdserverpb::RangeRequest get;
   get.set_key("k");
   HandedReads reads;
@@ -271,14 +285,10 @@ TEST(KvFrontendLeaderLossTest,
 // "request timed out" by the expiry timer (the request timeout is 3 s; the election timeout
 // here, 4-8 s, so the isolated member keeps its leader until then), and nothing is read.
 TEST(KvFrontendTimeoutTest, AsyncLinearizableReadWithoutAnAnswerTimesOut) {
-  TempDir dir;
-  LocalClusterOptions options;
-  options.election_tick = 400;
-  LocalCluster cluster(dir.path(), options);
-  const uint64_t leader = cluster.WaitForLeader(std::chrono::seconds(30));
-  ASSERT_NE(leader, 0u);
-  const uint64_t follower = leader % 3 + 1;
-  cluster.Isolate(follower, true);
+  ClusterWithElectionTick c(400);
+  const uint64_t follower = IsolateAFollower(c.cluster);
+  ASSERT_NE(follower, 0u);
+  LocalCluster& cluster = c.cluster;
   etcdserverpb::RangeRequest get;
   get.set_key("k");
   HandedReads reads;

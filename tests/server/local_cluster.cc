@@ -1,5 +1,7 @@
 #include "tests/server/local_cluster.h"
 
+#include <algorithm>
+
 #include "proto/command.pb.h"
 #include "server/snapshot_install.h"
 #include "storage/snapshot_stream.h"
@@ -182,13 +184,10 @@ uint64_t LocalCluster::WaitForLeader(std::chrono::seconds timeout) {
         if (!m->node || isolated_.count(m->id) || !m->node->state().is_leader) continue;
         // Every other reachable member must follow it too: a member that has not heard from
         // the new leader yet would drop what a test asks of it with "no leader".
-        bool followed = true;
-        for (auto& other : members_) {
-          if (other != m && other->node && !isolated_.count(other->id) &&
-              other->node->state().leader != m->id) {
-            followed = false;
-          }
-        }
+        const bool followed = std::all_of(members_.begin(), members_.end(), [&](const auto& other) {
+          return other == m || !other->node || isolated_.count(other->id) ||
+                 other->node->state().leader == m->id;
+        });
         if (followed) return m->id;
       }
     }
