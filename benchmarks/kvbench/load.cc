@@ -2,6 +2,7 @@
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -26,6 +27,14 @@ std::string KeyOf(int64_t index, int key_size) {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The user + system CPU time this process has used so far, over all its threads.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 // One client: one request in flight at a time, on its connection's stub and its thread's
 // completion queue. It is its own completion tag.
@@ -185,6 +194,7 @@ LoadResult Run::Execute() {
   }
 
   std::vector<LatencyRecorder> latencies(static_cast<size_t>(threads));
+  const double cpu_at_start = ProcessCpuSeconds();
   start_ = Clock::now();
   for (auto& c : clients) Issue(c.get());
   std::vector<std::thread> pollers;
@@ -209,12 +219,14 @@ LoadResult Run::Execute() {
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  const double cpu_seconds = ProcessCpuSeconds() - cpu_at_start;
   if (options_.progress) std::fprintf(stderr, "\r%60s\r", "");
   for (auto& q : queues) q->Shutdown();
   for (auto& t : pollers) t.join();
 
   LoadResult result;
   result.seconds = seconds;
+  result.cpu_seconds = cpu_seconds;
   result.failed = failed_.load();
   result.succeeded = options_.total - result.failed;
   result.errors = errors_;
@@ -224,6 +236,11 @@ LoadResult Run::Execute() {
 }
 
 }  // namespace
+
+double ClientCpuMicrosPerRequest(const LoadResult& result) {
+  const int64_t requests = result.succeeded + result.failed;
+  return requests > 0 ? result.cpu_seconds * 1e6 / static_cast<double>(requests) : 0;
+}
 
 LoadResult RunLoad(const LoadOptions& options) {
   Run run(options);

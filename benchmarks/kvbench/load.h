@@ -43,7 +43,13 @@ struct LoadResult {
   int64_t failed = 0;
   std::map<std::string, int64_t> errors;  // message -> count
   LatencySummary latency;                 // of the requests that succeeded
+  // User + system CPU time kvbench itself used while the load ran (all its threads, gRPC's
+  // included). On a machine that also runs the servers, it is CPU the servers could not use.
+  double cpu_seconds = 0;
 };
+
+// kvbench's CPU time per request of `result`, in microseconds (0 for an empty run).
+double ClientCpuMicrosPerRequest(const LoadResult& result);
 
 // Runs the load to completion (every request answered or failed).
 LoadResult RunLoad(const LoadOptions& options);

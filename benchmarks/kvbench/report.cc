@@ -44,6 +44,7 @@ std::string TextReport(const std::string& name, const LoadOptions& options,
   out += Format("  Average:\t%.4f ms.\n", l.mean_us / 1000);
   out += Format("  Stddev:\t%.4f ms.\n", l.stddev_us / 1000);
   out += Format("  Requests/sec:\t%.1f\n", result.succeeded / result.seconds);
+  out += Format("  Client CPU:\t%.1f us/request.\n", ClientCpuMicrosPerRequest(result));
   out += "\nResponse time histogram (ms):\n";
   const int64_t most = l.counts.empty() ? 1 : *std::max_element(l.counts.begin(), l.counts.end());
   for (size_t i = 0; i < l.counts.size(); ++i) {
@@ -72,6 +73,7 @@ std::string JsonReport(const std::string& name, const LoadOptions& options,
   out += Format(",\"succeeded\":%lld,\"failed\":%lld,\"seconds\":%.4f,\"requests_per_sec\":%.1f",
                 static_cast<long long>(result.succeeded), static_cast<long long>(result.failed),
                 result.seconds, result.succeeded / result.seconds);
+  out += Format(",\"client_cpu_us_per_request\":%.1f", ClientCpuMicrosPerRequest(result));
   out += Format(",\"latency_ms\":{\"min\":%.4f,\"mean\":%.4f,\"stddev\":%.4f", Ms(l.min_us),
                 l.mean_us / 1000, l.stddev_us / 1000);
   out += Format(",\"p50\":%.4f,\"p90\":%.4f,\"p99\":%.4f,\"p999\":%.4f,\"max\":%.4f}", Ms(l.p50_us),
