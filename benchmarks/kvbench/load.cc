@@ -5,8 +5,10 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -28,10 +30,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The user + system CPU time this process has used so far, over all its threads.
+// The user + system CPU time this process has used so far, over all its threads (0, with a
+// warning on stderr, if the system cannot say).
 double ProcessCpuSeconds() {
   rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
+  if (getrusage(RUSAGE_SELF, &usage) != 0) {
+    std::fprintf(stderr, "kvbench: cannot read the CPU time used: %s\n", std::strerror(errno));
+    return 0;
+  }
   auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
