@@ -7,17 +7,9 @@
 set -uo pipefail
 kvbench="$1"
 kvd="$2"
-work="$(mktemp -d /tmp/raftkv-kvbench-smoke-XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 here="$(dirname "$0")"
 source "$here/../server/cluster_lib.sh"
+use_scratch kvbench-smoke
 source "$here/../support/test_ports.sh"
 claim_port_block || exit 1
 

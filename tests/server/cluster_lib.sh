@@ -1,7 +1,16 @@
 # Shell functions shared by the tests that run etcdctl-style command scripts against 3-member
-# clusters on loopback (tests/server/etcd_diff.sh, tests/client/kvctl_golden.sh). The caller sets
-# `base` (a port base), `work` (a scratch directory) and `pids=()` before sourcing this file, and
-# kills "${pids[@]}" when it exits.
+# clusters on loopback (tests/server/etcd_diff.sh, tests/client/kvctl_golden.sh,
+# tests/benchmarks/kvbench_smoke.sh). The caller sets `base` (a port base), `work` (a scratch
+# directory) and `pids=()` before starting clusters -- use_scratch does the last two -- and kills
+# "${pids[@]}" when it exits.
+
+# use_scratch <name>: sets `work` to a new scratch directory and `pids=()`, and makes the shell
+# kill every process in "${pids[@]}" and remove the directory when it exits, however it exits.
+use_scratch() {
+  work="$(mktemp -d "/tmp/raftkv-$1-XXXXXX")"
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+}
 
 # start_cluster <binary> <name> <port offset>: three members; prints the client endpoints.
 start_cluster() {

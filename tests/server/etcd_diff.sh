@@ -6,19 +6,12 @@
 set -uo pipefail
 kvd="$1"
 base="${2:-}"
-work="$(mktemp -d /tmp/raftkv-etcd-diff-XXXXXX)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/cluster_lib.sh"
+use_scratch etcd-diff
 
 command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
   { echo "etcd_diff: etcd and etcdctl are required (apt-get install etcd-server etcd-client)"; exit 1; }
 
-source "$(dirname "$0")/cluster_lib.sh"
 source "$(dirname "$0")/../support/test_ports.sh"
 [[ -n "$base" ]] || claim_port_block || exit 1
 
