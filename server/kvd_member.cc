@@ -1,5 +1,6 @@
 #include "server/kvd_member.h"
 
+#include <grpcpp/server_posix.h>
 #include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
 
@@ -12,9 +13,11 @@
 #include "server/applier.h"
 #include "server/etcd_services.h"
 #include "server/kv_frontend.h"
+#include "server/peer_listener.h"
 #include "server/peer_transport.h"
 #include "server/raft_node.h"
 #include "server/snapshot_install.h"
+#include "server/tcp_peer_transport.h"
 #include "storage/database.h"
 #include "storage/mvcc_store.h"
 #include "storage/raft_log_store.h"
@@ -106,8 +109,11 @@ Status KvdMember::Open() {
   for (const InitialMember& m : config_.initial_cluster) {
     if (m.id != config_.member_id) peers[m.id] = m.peer_urls.front().HostPort();
   }
-  transport_ =
+  snapshot_transport_ =
       std::make_unique<GrpcPeerTransport>(config_.cluster_id, config_.member_id, peers, handlers);
+  transport_ = std::make_unique<TcpPeerTransport>(config_.cluster_id, config_.member_id, peers,
+                                                  handlers, snapshot_transport_.get());
+  peer_listener_ = std::make_unique<PeerListener>(config_.cluster_id, config_.member_id, handlers);
   peer_service_ =
       std::make_unique<PeerServiceImpl>(config_.cluster_id, config_.member_id, handlers);
 
@@ -187,20 +193,25 @@ Status KvdMember::Open() {
   });
   applier_->Start();
   RAFTKV_RETURN_IF_ERROR(node_->Start());
+  transport_->Start();
 
-  grpc::ServerBuilder peer_builder;
-  for (const Url& u : config_.listen_peer_urls) {
-    peer_builder.AddListeningPort(u.HostPort(), grpc::InsecureServerCredentials(), &peer_port_);
+  // The peer port is the listener's: it reads raw peer streams itself and hands gRPC's
+  // connections (snapshots) to the peer server, which listens on no port of its own.
+  std::vector<std::string> peer_addresses;
+  for (const Url& u : config_.listen_peer_urls) peer_addresses.push_back(u.HostPort());
+  if (Status s = peer_listener_->Listen(peer_addresses); !s.ok()) {
+    return Status::IOError("cannot listen for peers on " +
+                           config_.listen_peer_urls.front().ToString() + ": " + s.message());
   }
+  peer_port_ = peer_listener_->port();
+  grpc::ServerBuilder peer_builder;
   peer_builder.SetMaxReceiveMessageSize(64 << 20);
   ConfigurePeerServerKeepalive(&peer_builder);
   peer_builder.RegisterService(peer_service_.get());
   peer_server_ = peer_builder.BuildAndStart();
-  if (!peer_server_ || peer_port_ == 0) {
-    return Status::IOError("cannot listen for peers on " +
-                           config_.listen_peer_urls.front().ToString() +
-                           " (address in use or not local?)");
-  }
+  if (!peer_server_) return Status::IOError("cannot start the peer gRPC server");
+  peer_listener_->Start(
+      [server = peer_server_.get()](int fd) { grpc::AddInsecureChannelFromFd(server, fd); });
 
   grpc::ServerBuilder client_builder;
   for (const Url& u : config_.listen_client_urls) {
@@ -272,10 +283,12 @@ void KvdMember::Shutdown() {
     }
   }
   // 3. Stop the threads, then make everything applied durable.
+  if (peer_listener_) peer_listener_->Stop();  // before the server it hands connections to
   if (peer_server_) {
     peer_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   }
   if (transport_) transport_->Stop();
+  if (snapshot_transport_) snapshot_transport_->Stop();
   if (node_) node_->Stop();
   if (applier_) applier_->Stop();
   if (apply_waiters_) {
@@ -297,6 +310,8 @@ void KvdMember::Shutdown() {
   kv_.reset();
   node_.reset();
   transport_.reset();
+  snapshot_transport_.reset();
+  peer_listener_.reset();
   peer_service_.reset();
   applier_.reset();
   store_.reset();

@@ -29,8 +29,10 @@ class GrpcPeerTransport;
 class KvFrontend;
 class KvService;
 class MaintenanceService;
+class PeerListener;
 class PeerServiceImpl;
 class RaftNode;
+class TcpPeerTransport;
 template <typename Result>
 class WaitRegistry;
 struct ApplyOutcome;
@@ -70,7 +72,9 @@ class KvdMember {
   std::unique_ptr<WaitRegistry<ApplyOutcome>> apply_waiters_;
   std::unique_ptr<WaitRegistry<ReadIndexOutcome>> read_waiters_;
   std::unique_ptr<Applier> applier_;
-  std::unique_ptr<GrpcPeerTransport> transport_;
+  // Raft messages go over the raw TCP transport; snapshots over gRPC.
+  std::unique_ptr<GrpcPeerTransport> snapshot_transport_;
+  std::unique_ptr<TcpPeerTransport> transport_;
   std::unique_ptr<RaftNode> node_;
   std::unique_ptr<KvFrontend> kv_;
   std::unique_ptr<KvService> kv_service_;
@@ -78,7 +82,8 @@ class KvdMember {
   std::unique_ptr<ClusterService> cluster_service_;
   std::unique_ptr<PeerServiceImpl> peer_service_;
   std::unique_ptr<grpc::Server> client_server_;
-  std::unique_ptr<grpc::Server> peer_server_;
+  std::unique_ptr<grpc::Server> peer_server_;  // has no port: peer_listener_ feeds it
+  std::unique_ptr<PeerListener> peer_listener_;
   int client_port_ = 0;
   int peer_port_ = 0;
   std::atomic<bool> shut_down_{false};

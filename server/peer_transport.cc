@@ -213,7 +213,10 @@ void GrpcPeerTransport::WriteDone(Peer* p, StreamCall* call, bool ok) {
     } else {
       call->broken = true;  // this batch is lost; the stream thread reopens the stream
     }
-    p->cv.notify_all();
+    // The stream thread waits for a broken stream, or for the last write of a stream it retires
+    // (p->stream no longer names it); waking it after every batch would cost two context
+    // switches per batch for nothing.
+    if (!ok || p->stream != call) p->cv.notify_all();
   }
   if (reachable_again) spdlog::info("peer {:x} at {} is reachable again", p->id, p->address);
   if (ok) StartNextWrite(p);
@@ -371,17 +374,7 @@ grpc::Status PeerServiceImpl::ClusterMismatch(uint64_t theirs) const {
 
 void PeerServiceImpl::StepBatch(peerpb::MessageBatch* batch, bool* warned) {
   batches_received_.fetch_add(1);
-  for (raftpb::Message& m : *batch->mutable_messages()) {
-    if (m.to() != self_) {
-      if (!*warned) {
-        spdlog::warn("member {:x} dropping a message from {:x} addressed to member {:x}", self_,
-                     m.from(), m.to());
-        *warned = true;
-      }
-      continue;
-    }
-    handlers_.step(std::move(m));
-  }
+  StepPeerBatch(self_, handlers_, batch, warned);
 }
 
 // Reads one Peer.Stream: each batch is stepped as it arrives, then the next read starts. Deletes

@@ -37,29 +37,10 @@
 
 #include "proto/peer.grpc.pb.h"
 #include "raft/status.h"
+#include "server/peer_handlers.h"
 #include "server/raft_node.h"
-#include "server/snapshot_install.h"
-#include "storage/snapshot_stream.h"
 
 namespace raftkv::server {
-
-// What the transport calls into. kvd plugs the RaftNode, InstallSnapshot and
-// SnapshotSource::Open of its database; tests plug fakes. Every handler must be set. Handlers
-// are called from the transport's threads and from gRPC's (never with a transport lock held),
-// so they must be thread-safe; they should return quickly (RaftNode's only enqueue).
-struct PeerHandlers {
-  // A message received for this member.
-  std::function<void(raftpb::Message)> step;
-  // Messages for `peer` were dropped (full queue, broken stream): raft should probe it again.
-  std::function<void(uint64_t peer)> report_unreachable;
-  // The outcome of a snapshot sent to `peer`; called exactly once per MSG_SNAPSHOT handed to
-  // Send, whatever happens.
-  std::function<void(uint64_t peer, bool ok)> report_snapshot;
-  // Restores a received key space from its chunks; ok means it is now this member's key space.
-  std::function<Status(const ChunkReader&)> install_snapshot;
-  // Opens a point-in-time image of this member's key space to send to a peer.
-  std::function<StatusOr<std::unique_ptr<storage::SnapshotSource>>()> open_snapshot_source;
-};
 
 // The sending side: one queue, one stream thread and at most one snapshot thread per peer.
 // Thread-safe. The set of peers is fixed at construction.
