@@ -33,9 +33,10 @@ struct PeerHandlers {
 };
 
 // Steps, in order, every message of `batch` addressed to member `self` (moving it out of the
-// batch); a message for another member is dropped, and the first such drop of a stream is
-// logged (`*warned` remembers it). The caller has checked the batch's cluster id.
-void StepPeerBatch(uint64_t self, const PeerHandlers& handlers, peerpb::MessageBatch* batch,
-                   bool* warned);
+// batch) and, unless `from` is 0, sent by member `from` (the stream's sender); any other
+// message is dropped, and the first such drop of a stream is logged (`*warned` remembers it).
+// The caller has checked the batch's cluster id.
+void StepPeerBatch(uint64_t self, uint64_t from, const PeerHandlers& handlers,
+                   peerpb::MessageBatch* batch, bool* warned);
 
 }  // namespace raftkv::server

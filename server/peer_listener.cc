@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <unistd.h>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -169,32 +170,34 @@ void PeerListener::Serve(Connection* c) {
     std::lock_guard<std::mutex> lock(mu_);
     fd = c->fd.get();  // stays open until the Connection is destroyed (after this thread)
   }
-  // Peek at the first bytes, without taking them: gRPC must read its preface itself.
+  // Peek at the first byte, without taking it: gRPC must read its preface itself. A raw stream
+  // starts with the magic's first byte, HTTP/2 never does; the rest of the magic is checked with
+  // the hello.
   const auto deadline = std::chrono::steady_clock::now() + kIdentifyTimeout;
-  char prefix[kPeerStreamMagic.size()];
+  char first = 0;
   while (true) {
     if (!WaitReadable(fd, deadline)) return;  // silent for too long, or shut down
-    const ssize_t n = recv(fd, prefix, sizeof(prefix), MSG_PEEK);
+    const ssize_t n = recv(fd, &first, 1, MSG_PEEK);
     if (n == 0) return;  // closed before it said anything
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    const std::string_view seen(prefix, static_cast<size_t>(n));
-    if (!MayBePeerStream(seen)) {
-      // Not ours: gRPC's (or garbage, which gRPC refuses in its own way).
+    if (n > 0) break;
+    if (errno != EINTR) return;
+  }
+  if (!MayBePeerStream(std::string_view(&first, 1))) {
+    // Not ours: gRPC's (or garbage, which gRPC refuses in its own way). Stop joins this thread
+    // before the gRPC server it hands to can shut down, so the hand-off needs no lock.
+    int grpc_fd = -1;
+    {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
-      if (Status s = SetNonBlocking(fd, true); !s.ok()) {
-        spdlog::warn("member {:x}: peer connection dropped: {}", self_, s.ToString());
-        return;
-      }
-      to_grpc_(c->fd.release());
+      grpc_fd = c->fd.release();
+    }
+    if (Status s = SetNonBlocking(grpc_fd, true); !s.ok()) {
+      spdlog::warn("member {:x}: peer connection dropped: {}", self_, s.ToString());
+      close(grpc_fd);
       return;
     }
-    if (seen.size() == kPeerStreamMagic.size()) break;
-    // Part of the magic arrived; the rest follows (rarely: it is sent in one write).
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    to_grpc_(grpc_fd);
+    return;
   }
   ServeRaw(c, fd);
 }
@@ -216,7 +219,12 @@ void PeerListener::ServeRaw(Connection* c, int fd) {
     hello.append(buffer.data(), static_cast<size_t>(n));
   }
   StatusOr<PeerHello> who = DecodePeerHello(hello);
-  if (!who.ok()) return;
+  if (!who.ok()) return;  // not the magic after all
+  if (who->from == 0 || who->from == self_) {
+    spdlog::warn("member {:x}: refusing a peer stream that says it comes from member {:x}", self_,
+                 who->from);
+    return;
+  }
   if (who->cluster_id != cluster_id_) {
     spdlog::warn(
         "member {:x}: refusing a peer stream from member {:x} of cluster {:x} (this is "
@@ -260,8 +268,8 @@ void PeerListener::ServeRaw(Connection* c, int fd) {
                      self_, who->from, (*batch)->cluster_id());
         return;
       }
+      StepPeerBatch(self_, who->from, handlers_, &**batch, &warned);
       batches_received_.fetch_add(1);
-      StepPeerBatch(self_, handlers_, &**batch, &warned);
     }
   }
 }

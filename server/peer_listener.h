@@ -1,15 +1,21 @@
 // PeerListener: a member's peer port. It accepts every connection and tells from its first
-// bytes what it carries: a raw peer stream (server/peer_wire.h) is read here, on a thread of
-// its own, and every batch is stepped as it arrives; anything else -- gRPC's HTTP/2, which
-// carries snapshots -- is handed to the peer gRPC server, which serves it as if it had accepted
-// it itself. So one peer URL serves both, as etcd's peer port serves its streams and snapshots.
+// byte what it carries: a raw peer stream (server/peer_wire.h) is read here, on a thread of its
+// own, and every batch is stepped as it arrives; anything else -- gRPC's HTTP/2, which carries
+// snapshots -- is handed to the peer gRPC server, which serves it as if it had accepted it
+// itself. So one peer URL serves both, as etcd's peer port serves its streams and snapshots.
 //
-// What it refuses: a raw stream of another cluster (closed after its hello, nothing stepped), a
-// frame over the limit or one that does not parse (the connection is closed; the batches before
-// it were stepped), a connection that says nothing for kIdentifyTimeout, and connections beyond
-// kMaxConnections. A newer raw stream from the same member replaces the older one, so a sender
-// that reconnected after a partition never leaves a reader behind. A message addressed to
-// another member is dropped.
+// What it refuses:
+//   - a raw stream of another cluster, or one claiming to come from this member or from member
+//     0: closed after its hello, nothing stepped;
+//   - a message sent by another member than the stream's, or addressed to another member:
+//     dropped (the first of a stream is logged);
+//   - a frame over the limit, or one that does not parse: the stream is closed (the batches
+//     before it were stepped);
+//   - a connection that says nothing for kIdentifyTimeout, and connections beyond
+//     kMaxConnections: closed.
+// A newer raw stream from the same member replaces the older one, so a sender that reconnected
+// after a partition never leaves a reader behind (messages the older reader still holds may
+// then be stepped after newer ones: raft tolerates reordered messages).
 #pragma once
 
 #include <atomic>
@@ -33,7 +39,9 @@ class PeerListener {
  public:
   // At most this many connections are served at once (raw streams and connections not yet
   // identified); more are closed at once. gRPC's connections are not counted once handed over.
-  static constexpr size_t kMaxConnections = 64;
+  // With frames of up to kMaxPeerFrameBytes, this bounds what a misbehaving client of the peer
+  // port can make the listener buffer to 1 GiB; a cluster needs one stream per other member.
+  static constexpr size_t kMaxConnections = 16;
   // How long a new connection may take to send the bytes that say what it is.
   static constexpr std::chrono::seconds kIdentifyTimeout{10};
 

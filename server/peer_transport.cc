@@ -374,7 +374,7 @@ grpc::Status PeerServiceImpl::ClusterMismatch(uint64_t theirs) const {
 
 void PeerServiceImpl::StepBatch(peerpb::MessageBatch* batch, bool* warned) {
   batches_received_.fetch_add(1);
-  StepPeerBatch(self_, handlers_, batch, warned);
+  StepPeerBatch(self_, /*from=*/0, handlers_, batch, warned);
 }
 
 // Reads one Peer.Stream: each batch is stepped as it arrives, then the next read starts. Deletes

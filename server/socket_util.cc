@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -53,9 +56,9 @@ StatusOr<AddrInfoList> Resolve(const std::string& host_port, bool passive) {
   return AddrInfoList(result);
 }
 
-void SetIntOption(int fd, int level, int name, int value) {
-  // Best effort: a kernel without the option keeps its default.
-  (void)setsockopt(fd, level, name, &value, sizeof(value));
+// Best effort: a kernel without the option keeps its default. Returns whether it was set.
+bool SetIntOption(int fd, int level, int name, int value) {
+  return setsockopt(fd, level, name, &value, sizeof(value)) == 0;
 }
 
 }  // namespace
@@ -81,7 +84,10 @@ StatusOr<std::vector<UniqueFd>> ListenTcp(const std::string& host_port, int* por
   std::string last_error = "no address";
   for (addrinfo* ai = list->get(); ai != nullptr; ai = ai->ai_next) {
     if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
-    UniqueFd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+    // Non-blocking: a connection that vanishes between poll() and accept() must not block the
+    // accepting thread.
+    UniqueFd fd(
+        socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol));
     if (!fd.valid()) {
       last_error = ErrnoText(errno);
       continue;
@@ -167,15 +173,26 @@ StatusOr<UniqueFd> ConnectTcp(const std::string& host_port, std::chrono::millise
 }
 
 void SetPeerSocketOptions(int fd) {
-  SetIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-  SetIntOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
-  SetIntOption(fd, IPPROTO_TCP, TCP_KEEPIDLE, 2);
-  SetIntOption(fd, IPPROTO_TCP, TCP_KEEPINTVL, 1);
-  SetIntOption(fd, IPPROTO_TCP, TCP_KEEPCNT, 3);
-  SetIntOption(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, static_cast<int>(kPeerSocketUserTimeout.count()));
+  bool all_set = SetIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  all_set &= SetIntOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+  all_set &= SetIntOption(fd, IPPROTO_TCP, TCP_KEEPIDLE, 2);
+  all_set &= SetIntOption(fd, IPPROTO_TCP, TCP_KEEPINTVL, 1);
+  all_set &= SetIntOption(fd, IPPROTO_TCP, TCP_KEEPCNT, 3);
+  all_set &= SetIntOption(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
+                          static_cast<int>(kPeerSocketUserTimeout.count()));
+  static std::atomic<bool> warned{false};
+  if (!all_set && !warned.exchange(true)) {
+    spdlog::warn(
+        "peer connections: a socket option was refused ({}); a partitioned peer may "
+        "take longer to notice",
+        ErrnoText(errno));
+  }
 }
 
-WakeFd::WakeFd() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+WakeFd::WakeFd() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  // Without it a waiting thread still looks at its state every second (its poll timeout).
+  if (!fd_.valid()) spdlog::error("cannot create an eventfd: {}", ErrnoText(errno));
+}
 
 void WakeFd::Signal() const {
   const uint64_t one = 1;

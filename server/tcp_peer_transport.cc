@@ -91,8 +91,15 @@ size_t TcpPeerTransport::queued_bytes(uint64_t peer) const {
 }
 
 void TcpPeerTransport::Send(std::vector<raftpb::Message> messages) {
-  // One batch per peer, in the order of `messages`; snapshots go to the snapshot sender.
-  std::vector<std::pair<Peer*, peerpb::MessageBatch>> batches;
+  // Each peer's messages, in order, framed in batches of up to kMaxBatchBytes (at least one
+  // message each); snapshots go to the snapshot sender.
+  struct Outgoing {
+    Peer* peer;
+    peerpb::MessageBatch batch;  // being filled
+    size_t batch_bytes = 0;      // the messages' sizes in `batch`
+    std::string frames;          // batches already framed
+  };
+  std::vector<Outgoing> outgoing;
   std::vector<raftpb::Message> snapshots;
   for (raftpb::Message& m : messages) {
     auto it = peers_.find(m.to());
@@ -102,14 +109,21 @@ void TcpPeerTransport::Send(std::vector<raftpb::Message> messages) {
       continue;
     }
     Peer* p = it->second.get();
-    auto batch = std::find_if(batches.begin(), batches.end(),
-                              [p](const auto& entry) { return entry.first == p; });
-    if (batch == batches.end()) {
-      batches.emplace_back(p, peerpb::MessageBatch());
-      batch = std::prev(batches.end());
-      batch->second.set_cluster_id(cluster_id_);
+    auto o = std::find_if(outgoing.begin(), outgoing.end(),
+                          [p](const Outgoing& entry) { return entry.peer == p; });
+    if (o == outgoing.end()) {
+      outgoing.push_back(Outgoing{p, {}, 0, {}});
+      o = std::prev(outgoing.end());
+      o->batch.set_cluster_id(cluster_id_);
     }
-    *batch->second.add_messages() = std::move(m);
+    const size_t size = m.ByteSizeLong();
+    if (o->batch.messages_size() > 0 && o->batch_bytes + size > kMaxBatchBytes) {
+      AppendPeerFrame(o->batch, &o->frames);
+      o->batch.clear_messages();
+      o->batch_bytes = 0;
+    }
+    o->batch_bytes += size;
+    *o->batch.add_messages() = std::move(m);
   }
   if (!snapshots.empty()) {
     if (snapshot_sender_ != nullptr) {
@@ -119,18 +133,17 @@ void TcpPeerTransport::Send(std::vector<raftpb::Message> messages) {
     }
   }
 
-  std::string frame;
-  for (auto& [p, batch] : batches) {
-    frame.clear();
-    AppendPeerFrame(batch, &frame);
+  for (Outgoing& o : outgoing) {
+    AppendPeerFrame(o.batch, &o.frames);
+    Peer* p = o.peer;
     bool dropped = false;
     {
       std::lock_guard<std::mutex> lock(p->mu);
       if (p->stopped) continue;  // shutting down: nobody waits for these
-      if (p->out.size() - p->written + frame.size() > kMaxQueuedBytes) {
+      if (p->out.size() - p->written + o.frames.size() > kMaxQueuedBytes) {
         dropped = true;
       } else {
-        p->out.append(frame);
+        p->out.append(o.frames);
         if (p->fd.valid() && !p->broken) FlushLocked(p);
       }
     }
@@ -149,7 +162,8 @@ void TcpPeerTransport::FlushLocked(Peer* p) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       // The socket is full: the peer's thread writes the rest when it drains.
-      if (p->written >= kCompactOutAfterBytes) {
+      // Dropping the sent part moves the rest: only when that is at most as much as was sent.
+      if (p->written >= kCompactOutAfterBytes && 2 * p->written >= p->out.size()) {
         p->out.erase(0, p->written);
         p->written = 0;
       }

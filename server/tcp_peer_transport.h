@@ -5,16 +5,17 @@
 // MSG_SNAPSHOT to the `snapshot_sender` given at construction.
 //
 // Each peer has one connection, opened by its own thread as soon as the transport starts and
-// reopened with exponential backoff when it breaks. Send() frames each peer's messages as one
-// batch, appends it to the peer's output buffer and writes what the socket takes at once,
-// without blocking; the peer's thread writes the rest when the socket drains. Messages queued
-// while a connection is being opened go out on it; when the attempt fails they are dropped and
-// the peer is reported unreachable (raft probes it again), as they are when a connection breaks
-// or a peer's buffer would exceed kMaxQueuedBytes -- so a slow or dead peer can never exhaust
-// memory or stall the raft thread or the other peers. A partitioned peer is noticed within
-// kPeerSocketUserTimeout (keepalive and TCP_USER_TIMEOUT).
+// reopened with exponential backoff when it breaks. Send() frames each peer's messages in
+// batches (of up to kMaxBatchBytes), appends them to the peer's output buffer and writes what the
+// socket takes at once, without blocking; the peer's thread writes the rest when the socket drains.
+// Messages queued while a connection is being opened go out on it; when the attempt fails they are
+// dropped and the peer is reported unreachable (raft probes it again), as they are when a
+// connection breaks or a peer's buffer would exceed kMaxQueuedBytes -- so a slow or dead peer can
+// never exhaust memory or stall the raft thread or the other peers. A partitioned peer is noticed
+// within kPeerSocketUserTimeout (keepalive and TCP_USER_TIMEOUT).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -34,6 +35,9 @@ class TcpPeerTransport : public PeerSender {
  public:
   // What one peer's output buffer may hold (bytes not yet taken by its socket).
   static constexpr size_t kMaxQueuedBytes = 64 << 20;
+  // A frame holds messages until it reaches this many bytes (at least one message), so a frame
+  // stays far below the receiver's kMaxPeerFrameBytes unless one message is that large.
+  static constexpr size_t kMaxBatchBytes = 4 << 20;
 
   // `peers`: member id -> "host:port" of its peer listener (an entry for `self` is ignored).
   // Uses handlers.report_unreachable; `snapshot_sender` (not owned; it must outlive this) gets

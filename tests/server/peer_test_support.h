@@ -21,19 +21,17 @@
 
 namespace raftkv::server::peer_testing {
 
-using namespace std::chrono_literals;
-
 inline constexpr uint64_t kCluster = 0xc1;
 inline constexpr uint64_t kSender = 1;
 inline constexpr uint64_t kReceiver = 2;
 
 // Polls `condition` until it holds or `timeout` passes; returns its last value.
 template <typename Condition>
-bool WaitUntil(Condition condition, std::chrono::milliseconds timeout = 10s) {
+bool WaitUntil(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {
     if (std::chrono::steady_clock::now() >= deadline) return condition();
-    std::this_thread::sleep_for(2ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return true;
 }
@@ -126,7 +124,7 @@ class PeerServer {
   // Cancels the calls in flight (the long-lived streams) and stops listening.
   void Shutdown() {
     if (server_ == nullptr) return;
-    server_->Shutdown(std::chrono::system_clock::now() + 100ms);
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(100));
     server_->Wait();
     server_.reset();
   }
@@ -189,7 +187,7 @@ inline bool ResendUntilStepped(PeerSender* transport, const Recorder& receiver, 
   };
   return WaitUntil([&] {
     transport->Send({Msg(kSender, kReceiver, index)});
-    return WaitUntil(stepped, 200ms);
+    return WaitUntil(stepped, std::chrono::milliseconds(200));
   });
 }
 

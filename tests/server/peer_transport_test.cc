@@ -24,11 +24,22 @@ namespace raftkv::server {
 namespace {
 
 using namespace std::chrono_literals;
+using peer_testing::BlackHole;
+using peer_testing::FreePort;
+using peer_testing::kCluster;
+using peer_testing::kReceiver;
+using peer_testing::kSender;
+using peer_testing::Msg;
+using peer_testing::PeerServer;
+using peer_testing::RawStub;
+using peer_testing::Recorder;
+using peer_testing::ResendUntilStepped;
+using peer_testing::SendRawBatch;
+using peer_testing::WaitUntil;
 using storage::testing::DigestActiveKeySpace;
 using storage::testing::FillGeneration;
 using storage::testing::OpenTestDatabase;
 using storage::testing::TempDir;
-using namespace peer_testing;  // NOLINT: the shared fixtures of these tests
 
 TEST(PeerTransportTest, MessagesArriveInOrderManyPerBatch) {
   Recorder receiver;
