@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "server/flags.h"
-#include "server/grpc_process.h"
 #include "server/kvd_member.h"
 
 namespace {
@@ -25,7 +24,6 @@ spdlog::level::level_enum LogLevel(const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  raftkv::server::DisableAbslDeadlockDetection();
   const std::vector<std::string> args(argv, argv + argc);
   raftkv::server::FlagsOutcome flags = raftkv::server::ParseKvdFlags(args);
   if (!flags.run) {

@@ -10,10 +10,8 @@
 
 #include "benchmarks/kvbench/load.h"
 #include "benchmarks/kvbench/report.h"
-#include "server/grpc_process.h"
 
 int main(int argc, char** argv) {
-  raftkv::server::DisableAbslDeadlockDetection();
   using raftkv::kvbench::LoadOptions;
   using raftkv::kvbench::Workload;
   CLI::App app{"kvbench: load over the etcd v3 API; reports throughput and latency", "kvbench"};
