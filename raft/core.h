@@ -105,6 +105,11 @@ class Core {
   bool is_leader() const { return role_ == Role::kLeader; }
   const RaftLog& log() const { return log_; }
   const ProgressTracker& tracker() const { return tracker_; }
+  // The other voter best placed to take over from this member: one heard from within the last
+  // election timeout if any (a dead one would never take over), and among those the one with
+  // the highest match (it catches up soonest; the lowest id on a tie). 0 if there is no other
+  // voter. Meaningful on a leader only.
+  uint64_t BestTransferee() const;
 
   // Checks the core's local invariants (applied <= committed <= last index, progress sanity,
   // role consistency). Called after every input in debug builds; the simulator calls it always.

@@ -69,13 +69,11 @@ void Core::HandleTransferLeader(uint64_t transferee) {
   }
 }
 
-void Core::HandOverLeadershipAfterRemoval() {
-  // Prefer a voter heard from recently (a dead one would never take over), then the highest
-  // match (it catches up soonest).
+uint64_t Core::BestTransferee() const {
   uint64_t best = 0;
   bool best_active = false;
   uint64_t best_match = 0;
-  for (uint64_t voter : tracker_.voters()) {
+  for (uint64_t voter : tracker_.voters()) {  // in id order: the lowest id wins a tie
     const Progress* pr = tracker_.Get(voter);
     if (voter == id_ || pr == nullptr) continue;
     bool better = best == 0 || (pr->recent_active && !best_active) ||
@@ -86,6 +84,11 @@ void Core::HandOverLeadershipAfterRemoval() {
       best_match = pr->match;
     }
   }
+  return best;
+}
+
+void Core::HandOverLeadershipAfterRemoval() {
+  const uint64_t best = BestTransferee();
   if (best == 0) {
     BecomeFollower(term_, 0);
     return;

@@ -269,17 +269,19 @@ void KvdMember::Shutdown() {
   if (client_server_) {
     client_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(3));
   }
-  // 2. A leader hands over first, so the others need not wait out an election timeout.
+  // 2. A leader hands over first, so the others need not wait out an election timeout: to a
+  // voter it hears from (not to one that is down too, which would hold this stop for an
+  // election timeout and leave the cluster to elect anyway).
   if (node_ && node_->state().is_leader) {
-    const NodeState state = node_->state();
-    for (uint64_t voter : state.conf_state.voters()) {
-      if (voter == config_.member_id) continue;
-      node_->TransferLeadership(voter);
+    if (const uint64_t transferee = node_->state().transfer_candidate; transferee != 0) {
+      node_->TransferLeadership(transferee);
       if (WaitFor([&] { return !node_->state().is_leader; },
                   std::chrono::milliseconds(config_.election_timeout_ms))) {
-        spdlog::info("handed leadership to {:x}", node_->state().leader);
+        // No leader yet: the transferee's campaign is still on (or it is stopping too).
+        const uint64_t leader = node_->state().leader;
+        if (leader != 0) spdlog::info("handed leadership to {:x}", leader);
+        if (leader == 0) spdlog::info("stepped down; {:x} was asked to take over", transferee);
       }
-      break;
     }
   }
   // 3. Stop the threads, then make everything applied durable.

@@ -131,6 +131,7 @@ void RaftNode::PublishState() {
   s.last_index = core_->log().LastIndex();
   s.is_leader = core_->is_leader();
   s.conf_state = core_->GetStatus().conf_state;
+  if (s.is_leader) s.transfer_candidate = core_->BestTransferee();
   std::lock_guard<std::mutex> lock(state_mu_);
   state_ = std::move(s);
 }

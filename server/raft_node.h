@@ -74,6 +74,9 @@ struct NodeState {
   uint64_t last_index = 0;  // the last index of the raft log (Maintenance.Status's raftIndex)
   bool is_leader = false;
   raftpb::ConfState conf_state;
+  // On a leader, the other voter best placed to take over when it stops (Core::BestTransferee:
+  // one heard from lately, with the most of the log). 0 on a follower, or with no other voter.
+  uint64_t transfer_candidate = 0;
 };
 
 class RaftNode {

@@ -4,9 +4,11 @@
 // member serves every request.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "tests/server/local_cluster.h"
@@ -169,6 +171,32 @@ TEST(NodeTest, RestartedMemberKeepsItsStateAndCatchesUpFromTheLog) {
   auto before = c.Get(down, "before");
   ASSERT_TRUE(before.ok());
   EXPECT_EQ(before->kvs_size(), 1);
+}
+
+// A stopping kvd hands its leadership to NodeState::transfer_candidate: a follower the leader
+// hears from, never one that is down while another is up (which would hold the stop for an
+// election timeout).
+TEST(NodeTest, LeaderNamesAFollowerItHearsFromAsTransferCandidate) {
+  TempDir dir;
+  LocalCluster c(dir.path(), {});
+  const uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  ASSERT_TRUE(c.Put(leader, "k", "v").ok());
+  // Stop the follower the first-voter rule would have picked: the lowest other id.
+  const uint64_t down = leader == 1 ? 2 : 1;
+  const uint64_t up = 6 - leader - down;
+  c.Stop(down);
+  ASSERT_TRUE(c.Put(leader, "k", "v2").ok());  // only `up` has it now
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  NodeState state = c.member(leader).node->state();
+  while (state.transfer_candidate != up && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    state = c.member(leader).node->state();
+  }
+  ASSERT_TRUE(state.is_leader);
+  EXPECT_EQ(state.transfer_candidate, up);
+  // A follower names no one.
+  EXPECT_EQ(c.member(up).node->state().transfer_candidate, 0u);
 }
 
 TEST(NodeTest, MemberBehindACompactedLogCatchesUpFromASnapshotStream) {
