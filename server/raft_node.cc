@@ -112,6 +112,7 @@ void RaftNode::ReportSnapshot(uint64_t peer, bool success) {
 void RaftNode::TransferLeadership(uint64_t transferee) {
   Enqueue(Input{Input::Kind::kTransfer, {}, {}, transferee, false});
 }
+void RaftNode::HandOverLeadership() { Enqueue(Input{Input::Kind::kHandOver, {}, {}, 0, false}); }
 
 NodeState RaftNode::state() const {
   std::lock_guard<std::mutex> lock(state_mu_);
@@ -131,7 +132,6 @@ void RaftNode::PublishState() {
   s.last_index = core_->log().LastIndex();
   s.is_leader = core_->is_leader();
   s.conf_state = core_->GetStatus().conf_state;
-  if (s.is_leader) s.transfer_candidate = core_->BestTransferee();
   std::lock_guard<std::mutex> lock(state_mu_);
   state_ = std::move(s);
 }
@@ -195,6 +195,11 @@ void RaftNode::Handle(Input& input) {
       break;
     case Input::Kind::kTransfer:
       core_->TransferLeader(input.id).IgnoreError();  // the client watches the leader change
+      break;
+    case Input::Kind::kHandOver:
+      if (const uint64_t best = core_->BestTransferee(); core_->is_leader() && best != 0) {
+        core_->TransferLeader(best).IgnoreError();  // the caller watches the leader change
+      }
       break;
   }
 }

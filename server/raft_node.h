@@ -74,9 +74,6 @@ struct NodeState {
   uint64_t last_index = 0;  // the last index of the raft log (Maintenance.Status's raftIndex)
   bool is_leader = false;
   raftpb::ConfState conf_state;
-  // On a leader, the other voter best placed to take over when it stops (Core::BestTransferee:
-  // one heard from lately, with the most of the log). 0 on a follower, or with no other voter.
-  uint64_t transfer_candidate = 0;
 };
 
 class RaftNode {
@@ -105,6 +102,10 @@ class RaftNode {
   void ReportUnreachable(uint64_t peer);
   void ReportSnapshot(uint64_t peer, bool success);
   void TransferLeadership(uint64_t transferee);
+  // On a leader, transfers leadership to the voter best placed to take over, chosen on the raft
+  // thread when the request is handled (Core::BestTransferee: one heard from lately, with the
+  // most of the log). Nothing happens on a follower or with no other voter.
+  void HandOverLeadership();
 
   NodeState state() const;
   // The current term alone (response headers), without copying the rest of the state.
@@ -114,7 +115,15 @@ class RaftNode {
  private:
   // One queued input of the raft thread.
   struct Input {
-    enum class Kind { kMessage, kPropose, kReadIndex, kUnreachable, kSnapshotReport, kTransfer };
+    enum class Kind {
+      kMessage,
+      kPropose,
+      kReadIndex,
+      kUnreachable,
+      kSnapshotReport,
+      kTransfer,
+      kHandOver
+    };
     Kind kind;
     raftpb::Message message;  // kMessage
     std::string data;         // kPropose

@@ -173,30 +173,32 @@ TEST(NodeTest, RestartedMemberKeepsItsStateAndCatchesUpFromTheLog) {
   EXPECT_EQ(before->kvs_size(), 1);
 }
 
-// A stopping kvd hands its leadership to NodeState::transfer_candidate: a follower the leader
-// hears from, never one that is down while another is up (which would hold the stop for an
-// election timeout).
-TEST(NodeTest, LeaderNamesAFollowerItHearsFromAsTransferCandidate) {
+// A stopping kvd hands its leadership over (RaftNode::HandOverLeadership) to a follower the
+// leader hears from, never to one that is down while another is up (which would hold the stop
+// for an election timeout and leave the cluster to elect anyway).
+TEST(NodeTest, HandOverGoesToAFollowerTheLeaderHearsFrom) {
   TempDir dir;
   LocalCluster c(dir.path(), {});
   const uint64_t leader = c.WaitForLeader();
   ASSERT_NE(leader, 0u);
   ASSERT_TRUE(c.Put(leader, "k", "v").ok());
-  // Stop the follower the first-voter rule would have picked: the lowest other id.
+  // Stop the follower a first-voter rule would pick: the lowest other id.
   const uint64_t down = leader == 1 ? 2 : 1;
   const uint64_t up = 6 - leader - down;
   c.Stop(down);
   ASSERT_TRUE(c.Put(leader, "k", "v2").ok());  // only `up` has it now
+  c.member(leader).node->HandOverLeadership();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  NodeState state = c.member(leader).node->state();
-  while (state.transfer_candidate != up && std::chrono::steady_clock::now() < deadline) {
+  while (!c.member(up).node->state().is_leader && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    state = c.member(leader).node->state();
   }
-  ASSERT_TRUE(state.is_leader);
-  EXPECT_EQ(state.transfer_candidate, up);
-  // A follower names no one.
-  EXPECT_EQ(c.member(up).node->state().transfer_candidate, 0u);
+  EXPECT_TRUE(c.member(up).node->state().is_leader);
+  EXPECT_FALSE(c.member(leader).node->state().is_leader);
+  // A follower asked to hand over does nothing.
+  c.member(leader).node->HandOverLeadership();
+  // Its raft thread handles its inputs in order: the hand-over, then this write it forwards.
+  ASSERT_TRUE(c.Put(leader, "k", "v3").ok());
+  EXPECT_TRUE(c.member(up).node->state().is_leader);
 }
 
 TEST(NodeTest, MemberBehindACompactedLogCatchesUpFromASnapshotStream) {
