@@ -89,7 +89,7 @@ void BM_LogAppendSynced(benchmark::State& state) {
 }
 BENCHMARK(BM_LogAppendSynced)->ArgName("batch")->Arg(1)->Arg(16)->Arg(256)->UseRealTime();
 
-// Appends 64-byte records to `fd` at `offset` onwards, one pwrite and one fdatasync per
+// Writes 64-byte records to `fd` from `offset` on, one pwrite and one fdatasync per
 // iteration, and reports the syncs per second (summed over threads) and each writer's
 // microseconds per sync.
 void SyncRecords(benchmark::State& state, int fd, off_t offset) {

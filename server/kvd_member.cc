@@ -272,14 +272,17 @@ void KvdMember::Shutdown() {
   // 2. A leader hands over first, so the others need not wait out an election timeout: to a
   // voter it hears from (not to one that is down too, which would hold this stop for an
   // election timeout and leave the cluster to elect anyway).
-  if (node_ && node_->state().is_leader && node_->state().conf_state.voters_size() > 1) {
+  if (const NodeState state = node_ ? node_->state() : NodeState{};
+      state.is_leader && state.conf_state.voters_size() > 1) {
     node_->HandOverLeadership();
     if (WaitFor([&] { return !node_->state().is_leader; },
                 std::chrono::milliseconds(config_.election_timeout_ms))) {
       // Leader 0: the transferee's campaign is still on (or it is stopping too).
-      const uint64_t leader = node_->state().leader;
-      if (leader != 0) spdlog::info("handed leadership to {:x}", leader);
-      if (leader == 0) spdlog::info("stepped down; a follower was asked to take over");
+      if (const uint64_t leader = node_->state().leader; leader != 0) {
+        spdlog::info("handed leadership to {:x}", leader);
+      } else {
+        spdlog::info("stepped down; a follower was asked to take over");
+      }
     }
   }
   // 3. Stop the threads, then make everything applied durable.

@@ -9,15 +9,16 @@
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/server/local_cluster.h"
 #include "tests/storage/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace raftkv::server::testing {
 namespace {
 
+using raftkv::testing::WaitUntil;
 using storage::testing::TempDir;
 
 // The read runner of RangeAsync: reads handed over are kept until the test runs them.
@@ -35,23 +36,16 @@ class HandedReads {
   }
   // Waits (up to 10 s) for a read to be handed over, and runs it here.
   bool RunOne() {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::function<void()> read;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!reads_.empty()) {
-          read = std::move(reads_.front());
-          reads_.erase(reads_.begin());
-        }
-      }
-      if (read) {
-        read();
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return false;
+    std::function<void()> read;
+    const bool handed = WaitUntil([&] {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (reads_.empty()) return false;
+      read = std::move(reads_.front());
+      reads_.erase(reads_.begin());
+      return true;
+    });
+    if (handed) read();
+    return handed;
   }
 
  private:
@@ -271,11 +265,7 @@ TEST(KvFrontendLeaderLossTest,
   HandedReads reads;
   RangeAnswer answer;
   cluster.member(follower).kv->RangeAsync(get, answer.Done(), reads.Runner());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!answer.is_answered() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(answer.is_answered());
+  ASSERT_TRUE(WaitUntil([&] { return answer.is_answered(); }, std::chrono::seconds(30)));
   EXPECT_EQ(answer.result.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(answer.result.status().message(), "etcdserver: leader changed");
   EXPECT_EQ(reads.count(), 0u);
@@ -295,12 +285,12 @@ TEST(KvFrontendTimeoutTest, AsyncLinearizableReadWithoutAnAnswerTimesOut) {
   RangeAnswer answer;
   KvFrontend& kv = *cluster.member(follower).kv;
   kv.RangeAsync(get, answer.Done(), reads.Runner());
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (!answer.is_answered() && std::chrono::steady_clock::now() < deadline) {
-    kv.ExpireWaiters();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ASSERT_TRUE(answer.is_answered());
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        kv.ExpireWaiters();
+        return answer.is_answered();
+      },
+      std::chrono::seconds(30)));
   EXPECT_EQ(answer.result.status().message(), "etcdserver: request timed out");
   EXPECT_EQ(reads.count(), 0u);
 }

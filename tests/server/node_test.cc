@@ -8,15 +8,16 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <vector>
 
 #include "tests/server/local_cluster.h"
 #include "tests/storage/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace raftkv::server::testing {
 namespace {
 
+using raftkv::testing::WaitUntil;
 using storage::testing::TempDir;
 
 // Waits until member `id` has applied at least `index`.
@@ -188,11 +189,7 @@ TEST(NodeTest, HandOverGoesToAFollowerTheLeaderHearsFrom) {
   c.Stop(down);
   ASSERT_TRUE(c.Put(leader, "k", "v2").ok());  // only `up` has it now
   c.member(leader).node->HandOverLeadership();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!c.member(up).node->state().is_leader && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(c.member(up).node->state().is_leader);
+  EXPECT_TRUE(WaitUntil([&] { return c.member(up).node->state().is_leader; }));
   EXPECT_FALSE(c.member(leader).node->state().is_leader);
   // A follower asked to hand over does nothing.
   c.member(leader).node->HandOverLeadership();

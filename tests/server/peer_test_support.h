@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "server/peer_transport.h"
+#include "tests/support/wait_until.h"
 
 namespace raftkv::server::peer_testing {
 
@@ -25,16 +26,7 @@ inline constexpr uint64_t kCluster = 0xc1;
 inline constexpr uint64_t kSender = 1;
 inline constexpr uint64_t kReceiver = 2;
 
-// Polls `condition` until it holds or `timeout` passes; returns its last value.
-template <typename Condition>
-bool WaitUntil(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return condition();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
+using raftkv::testing::WaitUntil;
 
 // A raft message from `from` to `to` carrying `index` and, if asked, one entry of that many
 // payload bytes.
