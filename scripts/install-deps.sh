@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc
+  # kvbench switches off Abseil's mutex deadlock detection (gRPC's Abseil, used directly).
+  libabsl-dev
   librocksdb-dev
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
