@@ -3,10 +3,13 @@
 # without a failure and reports it in JSON (throughput, latency, the client's CPU per request);
 # the keys a sequential put run writes are there afterwards; and a run against an endpoint where
 # nothing listens fails every request and exits 1 instead of hanging or reporting success.
-# Bounded: a few hundred requests per workload. Usage: kvbench_smoke.sh <kvbench> <kvd>.
+# Also grpc_floor (benchmarks/grpc_floor.cc): it answers every Range and Put kvbench sends, and
+# counts them when it stops. Bounded: a few hundred requests per workload.
+# Usage: kvbench_smoke.sh <kvbench> <kvd> <grpc_floor>.
 set -uo pipefail
 kvbench="$1"
 kvd="$2"
+grpc_floor="$3"
 here="$(dirname "$0")"
 source "$here/../server/cluster_lib.sh"
 use_scratch kvbench-smoke
@@ -81,4 +84,22 @@ timeout 60 "$kvbench" --endpoints "127.0.0.1:$((base + 99))" --json --total 5 pu
 code=$?
 [[ "$code" -eq 1 ]] || fail "against a dead endpoint kvbench exited $code, want 1"
 check_report "$work/dead.json" put 0 5
+
+# grpc_floor answers both workloads in full, and on SIGTERM reports the requests it answered.
+"$grpc_floor" --listen "127.0.0.1:$((base + 98))" >"$work/floor.out" 2>"$work/floor.err" &
+floor_pid=$!
+for ((i = 0; i < 200; i++)); do
+  grep -q listening "$work/floor.err" && break
+  kill -0 "$floor_pid" 2>/dev/null || fail "grpc_floor exited: $(cat "$work/floor.err")"
+  sleep 0.05
+done
+grep -q listening "$work/floor.err" || fail "grpc_floor did not listen within 10 s"
+eps="127.0.0.1:$((base + 98))"
+total=300
+run floor-put put put --conns 2 --clients 8 --total "$total"
+run floor-range range-serializable range --consistency s --conns 2 --clients 8 --total "$total"
+kill -TERM "$floor_pid"
+wait "$floor_pid" || fail "grpc_floor exited $? on SIGTERM"
+grep -q "^answered 600 requests, " "$work/floor.out" ||
+  fail "grpc_floor reported: $(cat "$work/floor.out"), want 600 requests answered"
 echo "kvbench_smoke: passed"
