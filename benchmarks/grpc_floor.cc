@@ -1,31 +1,31 @@
-// grpc_floor: an etcd KV server that stores nothing and answers at once, on the same gRPC
-// callback API and server settings as kvd's client port. Run kvbench against it to see what
-// the gRPC calls alone cost on this machine, the floor under any member's CPU per request:
+// grpc_floor: an etcd KV server that stores nothing and answers every Range and Put at once,
+// on the gRPC callback API and the allocator kvd's client port uses, with gRPC's default server
+// settings (kvd only raises the receive limit). Load it with kvbench to see what the gRPC calls
+// alone cost on this machine, the floor under any member's CPU per request:
 //
 //   ./build/benchmarks/grpc_floor --listen 127.0.0.1:23790 &
-//   ./build/benchmarks/kvbench --endpoints 127.0.0.1:23790 --conns 16 --clients 256
-//     --total 100000 range --consistency s   (one command)
+//   ./build/benchmarks/kvbench --endpoints 127.0.0.1:23790 --key-size 8 --val-size 256
+//     --conns 16 --clients 256 --total 100000 range --consistency s   (one command)
 //
 // A Range is answered with one key of --val-size bytes (what a single-key read of kvd returns),
-// a Put with only the header; both fill the header as kvd does. It prints its own CPU time per
-// request answered when it gets SIGINT or SIGTERM.
+// a Put with only the header; both fill the header as kvd does. Other KV calls are
+// UNIMPLEMENTED. On SIGINT or SIGTERM it stops and prints the requests it answered and its own
+// CPU time per request.
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
-#include <csignal>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
-#include <thread>
 
 #include "proto/etcd/rpc.grpc.pb.h"
 
 namespace {
-
-std::atomic<bool> stop_requested{false};
-
-void RequestStop(int) { stop_requested.store(true); }
 
 // User + system CPU seconds of this process so far.
 double ProcessCpuSeconds() {
@@ -35,7 +35,8 @@ double ProcessCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Answers every Range and Put on the callback thread that received it, with a fixed response.
+// Answers every Range and Put on the callback thread that received it, with a fixed response,
+// and counts them.
 class FloorKv final : public etcdserverpb::KV::CallbackService {
  public:
   explicit FloorKv(size_t value_size) : value_(value_size, 'v') {}
@@ -60,7 +61,7 @@ class FloorKv final : public etcdserverpb::KV::CallbackService {
     return Finish(context);
   }
 
-  // Requests answered so far.
+  // Range and Put requests answered so far.
   int64_t answered() const { return answered_.load(); }
 
  private:
@@ -77,8 +78,8 @@ class FloorKv final : public etcdserverpb::KV::CallbackService {
     return reactor;
   }
 
-  const std::string value_;
-  std::atomic<int64_t> answered_{0};
+  const std::string value_;           // every Range's value
+  std::atomic<int64_t> answered_{0};  // incremented by the callback threads
 };
 
 }  // namespace
@@ -88,10 +89,20 @@ int main(int argc, char** argv) {
                "grpc_floor"};
   std::string listen = "127.0.0.1:23790";
   size_t value_size = 256;
-  app.add_option("--listen", listen, "host:port (loopback)")->capture_default_str();
+  app.add_option("--listen", listen, "host:port (loopback; port 0 picks one)")
+      ->capture_default_str();
   app.add_option("--val-size", value_size, "bytes of the value a Range returns")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 20))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+
+  // SIGINT and SIGTERM are taken by sigwait below, on this thread only: blocked before gRPC
+  // starts its threads, so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   FloorKv service(value_size);
   grpc::ServerBuilder builder;
@@ -103,13 +114,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "grpc_floor: cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  std::signal(SIGINT, RequestStop);
-  std::signal(SIGTERM, RequestStop);
-  std::fprintf(stderr, "grpc_floor: listening on %s\n", listen.c_str());
+  std::fprintf(stderr, "grpc_floor: listening on port %d\n", port);
   const double cpu_at_start = ProcessCpuSeconds();
-  while (!stop_requested.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  int received = 0;
+  sigwait(&signals, &received);
   const double cpu = ProcessCpuSeconds() - cpu_at_start;
-  server->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   const int64_t answered = service.answered();
   std::printf("answered %lld requests, %.1f us of CPU per request\n",
               static_cast<long long>(answered), answered > 0 ? cpu * 1e6 / answered : 0.0);

@@ -85,21 +85,32 @@ code=$?
 [[ "$code" -eq 1 ]] || fail "against a dead endpoint kvbench exited $code, want 1"
 check_report "$work/dead.json" put 0 5
 
-# grpc_floor answers both workloads in full, and on SIGTERM reports the requests it answered.
+# grpc_floor answers both workloads in full, and on SIGTERM stops and reports the requests it
+# answered and a CPU time per request.
 "$grpc_floor" --listen "127.0.0.1:$((base + 98))" >"$work/floor.out" 2>"$work/floor.err" &
 floor_pid=$!
+pids+=("$floor_pid")
 for ((i = 0; i < 200; i++)); do
-  grep -q listening "$work/floor.err" && break
+  grep -q "^grpc_floor: listening on port " "$work/floor.err" && break
   kill -0 "$floor_pid" 2>/dev/null || fail "grpc_floor exited: $(cat "$work/floor.err")"
   sleep 0.05
 done
-grep -q listening "$work/floor.err" || fail "grpc_floor did not listen within 10 s"
+grep -q "^grpc_floor: listening on port " "$work/floor.err" ||
+  fail "grpc_floor did not listen within 10 s"
 eps="127.0.0.1:$((base + 98))"
 total=300
 run floor-put put put --conns 2 --clients 8 --total "$total"
 run floor-range range-serializable range --consistency s --conns 2 --clients 8 --total "$total"
 kill -TERM "$floor_pid"
+for ((i = 0; i < 200; i++)); do
+  kill -0 "$floor_pid" 2>/dev/null || break
+  sleep 0.05
+done
+kill -0 "$floor_pid" 2>/dev/null && fail "grpc_floor did not exit within 10 s of SIGTERM"
 wait "$floor_pid" || fail "grpc_floor exited $? on SIGTERM"
-grep -q "^answered 600 requests, " "$work/floor.out" ||
+grep -Eq "^answered 600 requests, [0-9]+\.[0-9] us of CPU per request$" "$work/floor.out" ||
   fail "grpc_floor reported: $(cat "$work/floor.out"), want 600 requests answered"
+grep -q "^answered 600 requests, 0\.0 us" "$work/floor.out" &&
+  fail "grpc_floor reported no CPU time for 600 requests"
+
 echo "kvbench_smoke: passed"
