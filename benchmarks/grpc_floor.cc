@@ -13,7 +13,6 @@
 // CPU time per request.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -23,17 +22,12 @@
 #include <memory>
 #include <string>
 
+#include "benchmarks/kvbench/load.h"
 #include "proto/etcd/rpc.grpc.pb.h"
 
 namespace {
 
-// User + system CPU seconds of this process so far.
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+using raftkv::kvbench::ProcessCpuSeconds;
 
 // Answers every Range and Put on the callback thread that received it, with a fixed response,
 // and counts them.

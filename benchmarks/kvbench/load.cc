@@ -26,21 +26,19 @@ std::string KeyOf(int64_t index, int key_size) {
   return key;
 }
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// The user + system CPU time this process has used so far, over all its threads (0, with a
-// warning on stderr, if the system cannot say).
 double ProcessCpuSeconds() {
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) != 0) {
-    std::fprintf(stderr, "kvbench: cannot read the CPU time used: %s\n", std::strerror(errno));
+    std::fprintf(stderr, "cannot read the CPU time used: %s\n", std::strerror(errno));
     return 0;
   }
   auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // One client: one request in flight at a time, on its connection's stub and its thread's
 // completion queue. It is its own completion tag.

@@ -54,6 +54,10 @@ double ClientCpuMicrosPerRequest(const LoadResult& result);
 // Runs the load to completion (every request answered or failed).
 LoadResult RunLoad(const LoadOptions& options);
 
+// The user + system CPU time this process has used so far, over all its threads (0, with a
+// warning on stderr, if the system cannot say). grpc_floor reads its own with it too.
+double ProcessCpuSeconds();
+
 // The key of index i: key_size bytes, the index in big-endian at the end, zeros before it.
 std::string KeyOf(int64_t index, int key_size);
 

@@ -17,6 +17,15 @@ source "$here/../support/test_ports.sh"
 claim_port_block || exit 1
 
 fail() { echo "kvbench_smoke: $*"; exit 1; }
+# poll_10s <command...>: true as soon as the command succeeds, false if it has not within 10 s.
+poll_10s() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  return 1
+}
 command -v etcdctl >/dev/null || fail "etcdctl is required (apt-get install etcd-client)"
 
 # check_report <json file> <expected workload> <expected succeeded> <expected failed>
@@ -90,23 +99,17 @@ check_report "$work/dead.json" put 0 5
 "$grpc_floor" --listen "127.0.0.1:$((base + 98))" >"$work/floor.out" 2>"$work/floor.err" &
 floor_pid=$!
 pids+=("$floor_pid")
-for ((i = 0; i < 200; i++)); do
-  grep -q "^grpc_floor: listening on port " "$work/floor.err" && break
-  kill -0 "$floor_pid" 2>/dev/null || fail "grpc_floor exited: $(cat "$work/floor.err")"
-  sleep 0.05
-done
-grep -q "^grpc_floor: listening on port " "$work/floor.err" ||
-  fail "grpc_floor did not listen within 10 s"
+# Listening, or exited (then the wait ends at once and says why).
+floor_up() { grep -q "^grpc_floor: listening on port " "$work/floor.err" || ! kill -0 "$floor_pid"; }
+poll_10s floor_up 2>/dev/null || fail "grpc_floor did not listen within 10 s"
+kill -0 "$floor_pid" 2>/dev/null || fail "grpc_floor exited: $(cat "$work/floor.err")"
 eps="127.0.0.1:$((base + 98))"
 total=300
 run floor-put put put --conns 2 --clients 8 --total "$total"
 run floor-range range-serializable range --consistency s --conns 2 --clients 8 --total "$total"
 kill -TERM "$floor_pid"
-for ((i = 0; i < 200; i++)); do
-  kill -0 "$floor_pid" 2>/dev/null || break
-  sleep 0.05
-done
-kill -0 "$floor_pid" 2>/dev/null && fail "grpc_floor did not exit within 10 s of SIGTERM"
+poll_10s eval '! kill -0 "$floor_pid" 2>/dev/null' ||
+  fail "grpc_floor did not exit within 10 s of SIGTERM"
 wait "$floor_pid" || fail "grpc_floor exited $? on SIGTERM"
 grep -Eq "^answered 600 requests, [0-9]+\.[0-9] us of CPU per request$" "$work/floor.out" ||
   fail "grpc_floor reported: $(cat "$work/floor.out"), want 600 requests answered"
