@@ -96,13 +96,8 @@ check_report "$work/dead.json" put 0 5
 
 # grpc_floor answers both workloads in full, and on SIGTERM stops and reports the requests it
 # answered and a CPU time per request.
-"$grpc_floor" --listen "127.0.0.1:$((base + 98))" >"$work/floor.out" 2>"$work/floor.err" &
-floor_pid=$!
-pids+=("$floor_pid")
-# Listening, or exited (then the wait ends at once and says why).
-floor_up() { grep -q "^grpc_floor: listening on port " "$work/floor.err" || ! kill -0 "$floor_pid"; }
-poll_10s floor_up 2>/dev/null || fail "grpc_floor did not listen within 10 s"
-kill -0 "$floor_pid" 2>/dev/null || fail "grpc_floor exited: $(cat "$work/floor.err")"
+start_grpc_floor "$grpc_floor" "127.0.0.1:$((base + 98))" "$work/floor.out" "$work/floor.err" ||
+  fail "grpc_floor did not start"
 eps="127.0.0.1:$((base + 98))"
 total=300
 run floor-put put put --conns 2 --clients 8 --total "$total"

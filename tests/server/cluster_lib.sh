@@ -35,6 +35,24 @@ endpoints() {  # <port offset>
   echo "127.0.0.1:$((base + off + 10)),127.0.0.1:$((base + off + 20)),127.0.0.1:$((base + off + 30))"
 }
 
+# start_grpc_floor <binary> <host:port> <stdout file> <stderr file>: starts grpc_floor
+# (benchmarks/grpc_floor.cc) in the background, adds it to "${pids[@]}" and sets `floor_pid`,
+# then waits at most 10 s until it listens. Returns 1, saying why on stderr, if it exits first
+# or does not listen in time.
+start_grpc_floor() {
+  local i
+  "$1" --listen "$2" >"$3" 2>"$4" &
+  floor_pid=$!
+  pids+=("$floor_pid")
+  for ((i = 0; i < 200; i++)); do
+    grep -qs "^grpc_floor: listening on port " "$4" && return 0
+    kill -0 "$floor_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "grpc_floor did not listen on $2: $(cat "$4" 2>/dev/null)" >&2
+  return 1
+}
+
 wait_healthy() {  # <port offset> <name>
   local i
   for i in $(seq 1 200); do
